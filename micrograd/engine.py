@@ -1,0 +1,637 @@
+"""The autograd engine: scalar Values that remember how they were made.
+
+Every arithmetic op on a :class:`Value` returns a new Value that records
+
+* ``parents``: the Values it was computed from, in operand order, and
+* its *local derivatives*: d(output)/d(parent) for each parent, evaluated at the
+  forward pass.
+
+:meth:`Value.backward` then walks the graph from the output back to the leaves
+and applies the chain rule: each parent's gradient grows by
+``local derivative * gradient of the output``.
+
+    >>> a = Value(2.0, label="a")
+    >>> b = Value(-3.0, label="b")
+    >>> c = a * b + a.tanh()
+    >>> c.backward()
+    >>> round(a.grad, 4), b.grad
+    (-2.9293, 2.0)
+
+For second derivatives each op also has a *derivative rule*, the same formula
+written so it computes on Values as well as floats; :func:`grad` with
+``create_graph=True`` uses those rules to build the gradient as a new graph
+that can be differentiated again.
+
+Numbers mixed into an expression (``2 * v``, ``v + 1``) are folded into the op
+instead of becoming Values of their own: ``v * 2`` has one parent, ``v``, and
+keeps the 2 as :attr:`Value.constant`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from operator import mul
+from typing import Any, NamedTuple
+
+__all__ = ["Value", "custom_op", "grad", "is_grad_enabled", "linear", "no_grad", "total"]
+
+Number = int | float
+
+
+class Op(NamedTuple):
+    """How one kind of node differentiates, for second derivatives.
+
+    ``derivative(inputs, out, constant)`` returns one local derivative per
+    input.  ``inputs`` and ``out`` are floats or Values; ``constant`` is the
+    number folded into the node, or None.  The first-order path does not call
+    it: each op stores its local derivatives as floats at the forward pass.
+    """
+
+    name: str
+    derivative: Callable[[tuple, Any, Any], tuple]
+    constant_first: bool = False  # for display: "2 - x" rather than "x - 2"
+
+
+# --- Derivative rules ---------------------------------------------------------
+# One line per op: d(out)/d(input) given the inputs, the output and the folded
+# constant c.  Written with operators and the helpers below, they compute on
+# floats and on Values alike; the forward ops further down compute the very
+# same formulas on floats, next to each forward computation.
+
+
+def _is_value(x: object) -> bool:
+    return isinstance(x, Value)
+
+
+def _exp(x):
+    return x.exp() if _is_value(x) else math.exp(x)
+
+
+def _log(x):
+    return x.log() if _is_value(x) else math.log(x)
+
+
+def _sin(x):
+    return x.sin() if _is_value(x) else math.sin(x)
+
+
+def _cos(x):
+    return x.cos() if _is_value(x) else math.cos(x)
+
+
+def _sign(x) -> float:
+    x = x.data if _is_value(x) else x
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+def _step(x) -> float:  # derivative of relu: 1 above 0, else 0 (0 at the kink)
+    return 1.0 if (x.data if _is_value(x) else x) > 0 else 0.0
+
+
+def _pow_base_rule(a: float, b: float) -> float:  # d(a**b)/da = b * a**(b-1)
+    if b == 0:
+        return 0.0
+    if a == 0 and b < 1:
+        return math.inf  # the slope of sqrt(a) at 0, say
+    return b * _power(a, b - 1)
+
+
+def _pow_exponent_rule(a, b, out):  # d(a**b)/db = a**b * log(a), 0 where a == 0
+    base = a.data if _is_value(a) else a
+    if base > 0:
+        return out * _log(a)
+    return 0.0 if base == 0 else math.nan
+
+
+ADD = Op("+", lambda i, out, c: (1.0, 1.0))
+SUB = Op("-", lambda i, out, c: (1.0, -1.0))
+MUL = Op("*", lambda i, out, c: (i[1], i[0]))
+DIV = Op("/", lambda i, out, c: (1 / i[1], -out / i[1]))
+POW = Op("**", lambda i, out, c: (i[1] * i[0] ** (i[1] - 1), _pow_exponent_rule(*i, out)))
+ADD_CONST = Op("+", lambda i, out, c: (1.0,))
+SUB_CONST = Op("-", lambda i, out, c: (1.0,))
+SUB_FROM_CONST = Op("-", lambda i, out, c: (-1.0,), constant_first=True)
+MUL_CONST = Op("*", lambda i, out, c: (c,))
+DIV_CONST_BY = Op("/", lambda i, out, c: (-out / i[0],), constant_first=True)
+POW_CONST = Op("**", lambda i, out, c: (c * i[0] ** (c - 1),))
+CONST_POW = Op("**", lambda i, out, c: (out * math.log(c) if c > 0 else 0.0,), constant_first=True)
+NEG = Op("neg", lambda i, out, c: (-1.0,))
+EXP = Op("exp", lambda i, out, c: (out,))
+LOG = Op("log", lambda i, out, c: (1 / i[0],))
+TANH = Op("tanh", lambda i, out, c: (1 - out * out,))
+SIGMOID = Op("sigmoid", lambda i, out, c: (out * (1 - out),))
+RELU = Op("relu", lambda i, out, c: (_step(out),))
+ABS = Op("abs", lambda i, out, c: (_sign(i[0]),))
+SIN = Op("sin", lambda i, out, c: (_cos(i[0]),))
+COS = Op("cos", lambda i, out, c: (-_sin(i[0]),))
+# Fused n-ary nodes (see linear() and total()).  For LINEAR the constant is the
+# number of weights n: inputs are (w_1..w_n, x_1..x_n, bias).
+LINEAR = Op("linear", lambda i, out, n: (*i[n : 2 * n], *i[:n], 1.0))
+LINEAR_OF_NUMBERS = Op("linear", lambda i, out, xs: (*xs, 1.0))
+TOTAL = Op("sum", lambda i, out, c: (1.0,) * len(i))
+
+
+# --- Recording ----------------------------------------------------------------
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside a :func:`no_grad` block."""
+    return _grad_enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Ops inside this block record no parents: evaluation only, and faster.
+
+    >>> a = Value(3.0)
+    >>> with no_grad():
+    ...     b = a * a
+    >>> b.parents
+    ()
+    """
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+_new_value = object.__new__
+
+
+def _node(data: float, parents: tuple, op: Op, local, constant=None) -> Value:
+    """A new non-leaf Value.  ``local`` holds d(data)/d(parent) as floats: a
+    bare float for a single parent, a tuple otherwise."""
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _grad_enabled:
+        out.parents = parents
+        out._op = op
+        out._local = local
+        out._constant = constant
+    else:
+        out.parents = ()
+        out._op = None
+        out._local = None
+        out._constant = None
+    return out
+
+
+def _as_float(data: object, what: str) -> float:
+    if isinstance(data, float):
+        return data
+    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+        return float(data)
+    raise TypeError(f"{what}: expected a real number, got {data!r} ({type(data).__name__})")
+
+
+def _lift(x: object, op: str) -> Value | float:
+    """A Value stays a Value; a real number becomes a float to fold into the op."""
+    if isinstance(x, Value):
+        return x
+    return _as_float(x, op)
+
+
+class Value:
+    """A scalar that records the ops that made it, so it can be differentiated.
+
+    Args:
+        data: the number.  Ints become floats; anything else that is not a real
+            number raises TypeError.
+        label: a name, shown in drawings and traces.
+
+    Attributes:
+        data: the value, a float.
+        grad: d(output)/d(this Value) after ``output.backward()``; starts at 0.0.
+        label: the name given, or "".
+        parents: the Values this one was computed from, in operand order; ``()``
+            for a leaf.
+
+    >>> x = Value(3, label="x")
+    >>> y = x**2 + 1
+    >>> y.backward()
+    >>> x
+    Value(data=3.0, grad=6.0, label='x')
+    """
+
+    __slots__ = ("_constant", "_local", "_op", "data", "grad", "label", "parents")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _as_float(data, "Value")
+        self.grad = 0.0
+        self.label = label
+        self.parents: tuple[Value, ...] = ()
+        self._op: Op | None = None
+        self._local = None
+        self._constant = None
+
+    @property
+    def op(self) -> str:
+        """The op that made this Value ('+', 'tanh', ...), or '' for a leaf."""
+        return self._op.name if self._op else ""
+
+    @property
+    def constant(self) -> float | int | tuple | None:
+        """The number folded into this node (the 2 of ``v * 2``), else None."""
+        return self._constant
+
+    def __repr__(self) -> str:
+        extra = f", label={self.label!r}" if self.label else ""
+        extra += f", op={self.op!r}" if self._op else ""
+        return f"Value(data={self.data}, grad={self.grad}{extra})"
+
+    # --- Binary ops: forward, then d(out)/d(each operand) ---------------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        other = _lift(other, "+")
+        if isinstance(other, float):
+            return _node(self.data + other, (self,), ADD_CONST, 1.0, other)
+        return _node(self.data + other.data, (self, other), ADD, (1.0, 1.0))
+
+    def __sub__(self, other: Value | Number) -> Value:
+        other = _lift(other, "-")
+        if isinstance(other, float):
+            return _node(self.data - other, (self,), SUB_CONST, 1.0, other)
+        return _node(self.data - other.data, (self, other), SUB, (1.0, -1.0))
+
+    def __rsub__(self, other: Number) -> Value:  # other - self
+        other = _as_float(other, "-")
+        return _node(other - self.data, (self,), SUB_FROM_CONST, -1.0, other)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        other = _lift(other, "*")
+        if isinstance(other, float):
+            return _node(self.data * other, (self,), MUL_CONST, other, other)
+        return _node(self.data * other.data, (self, other), MUL, (other.data, self.data))
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        other = _lift(other, "/")
+        b = other if isinstance(other, float) else other.data
+        if b == 0:
+            raise ZeroDivisionError(f"/: division by zero ({self.data} / {b})")
+        out = self.data / b
+        if isinstance(other, float):
+            return _node(out, (self,), MUL_CONST, 1.0 / b, 1.0 / b)
+        return _node(out, (self, other), DIV, (1.0 / b, -out / b))
+
+    def __rtruediv__(self, other: Number) -> Value:  # other / self
+        other = _as_float(other, "/")
+        if self.data == 0:
+            raise ZeroDivisionError(f"/: division by zero ({other} / {self.data})")
+        out = other / self.data
+        return _node(out, (self,), DIV_CONST_BY, -out / self.data, other)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        other = _lift(other, "**")
+        a = self.data
+        b = other if isinstance(other, float) else other.data
+        out = _power(a, b)
+        if isinstance(other, float):
+            return _node(out, (self,), POW_CONST, _pow_base_rule(a, b), b)
+        return _node(out, (self, other), POW, (_pow_base_rule(a, b), _pow_exponent_rule(a, b, out)))
+
+    def __rpow__(self, other: Number) -> Value:  # other ** self
+        base = _as_float(other, "**")
+        out = _power(base, self.data)
+        local = out * math.log(base) if base > 0 else 0.0
+        return _node(out, (self,), CONST_POW, local, base)
+
+    def __neg__(self) -> Value:
+        return _node(-self.data, (self,), NEG, -1.0)
+
+    # Reflected forms: a number on the left of a Value.
+    __radd__ = __add__
+
+    def __rmul__(self, other: Number) -> Value:
+        return self * other
+
+    # --- Unary ops ------------------------------------------------------------
+
+    def exp(self) -> Value:
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp: overflow at {self.data} (exp > 1.8e308)") from None
+        return _node(out, (self,), EXP, out)  # d exp(a) = exp(a)
+
+    def log(self) -> Value:
+        a = self.data
+        if not a > 0:
+            raise ValueError(f"log: needs a positive input, got {a}")
+        return _node(math.log(a), (self,), LOG, 1.0 / a)  # d log(a) = 1/a
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)  # stable: +-1.0 at +-1000
+        return _node(t, (self,), TANH, 1.0 - t * t)  # d tanh(a) = 1 - tanh(a)^2
+
+    def sigmoid(self) -> Value:
+        a = self.data
+        if a >= 0:  # exp of a non-positive number only, so it never overflows
+            s = 1.0 / (1.0 + math.exp(-a))
+        else:
+            e = math.exp(a)
+            s = e / (1.0 + e)
+        return _node(s, (self,), SIGMOID, s * (1.0 - s))  # d s(a) = s(a)(1 - s(a))
+
+    def relu(self) -> Value:
+        a = self.data
+        if a > 0:
+            return _node(a, (self,), RELU, 1.0)  # d relu(a) = 1 for a > 0
+        return _node(0.0, (self,), RELU, 0.0)  # and 0 for a <= 0 (0 at the kink)
+
+    def abs(self) -> Value:
+        a = self.data
+        return _node(abs(a), (self,), ABS, _sign(a))  # d |a| = sign(a), 0 at 0
+
+    def sin(self) -> Value:
+        a = _finite(self.data, "sin")
+        return _node(math.sin(a), (self,), SIN, math.cos(a))  # d sin(a) = cos(a)
+
+    def cos(self) -> Value:
+        a = _finite(self.data, "cos")
+        return _node(math.cos(a), (self,), COS, -math.sin(a))  # d cos(a) = -sin(a)
+
+    __abs__ = abs
+
+    # --- micrograd 0.1.0 names ------------------------------------------------
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd 0.1.0's name for the parents, as a set."""
+        return set(self.parents)
+
+    def _backward(self) -> None:
+        """Apply this one node's chain-rule step, as micrograd 0.1.0 does:
+        each parent's grad grows by local derivative * this node's grad."""
+        for parent, local in zip(self.parents, self._local_derivatives()):
+            parent.grad += local * self.grad
+
+    def _local_derivatives(self) -> tuple[float, ...]:
+        """d(self)/d(parent) for each parent, as floats."""
+        local = self._local
+        return (local,) if len(self.parents) == 1 else tuple(local or ())
+
+    # --- Backpropagation ------------------------------------------------------
+
+    def backward(self) -> None:
+        """Fill in ``.grad`` of every Value this one depends on: d(self)/d(it).
+
+        Leaves (Values made by you, with no parents) *accumulate* across calls,
+        as in PyTorch: call ``zero_grad()`` or set ``.grad = 0`` between
+        steps.  Intermediate nodes are reset first, so they hold the gradient
+        of the latest call.
+
+        >>> a = Value(2.0)
+        >>> b = (a * 3) * 4
+        >>> b.backward(); b.backward()
+        >>> a.grad, b.parents[0].grad
+        (24.0, 4.0)
+        """
+        if not self.parents:
+            self.grad += 1.0
+            return
+        # Count each node's consumers within this graph, so a node is visited
+        # only after everything that uses it has passed its gradient back.
+        # Leaves are skipped: they pass nothing further back.
+        pending = _count_consumers(self, reset_grads=True)
+        self.grad = 1.0
+        ready = [self]
+        pop, push = ready.pop, ready.append
+        while ready:
+            node = pop()
+            parents = node.parents
+            g = node.grad
+            # Go one node at a time and apply the chain rule to each parent.
+            if len(parents) == 1:
+                parent = parents[0]
+                parent.grad += node._local * g
+                if parent.parents:
+                    left = pending[parent] - 1
+                    pending[parent] = left
+                    if not left:
+                        push(parent)
+            else:
+                for parent, local in zip(parents, node._local):
+                    parent.grad += local * g
+                    if parent.parents:
+                        left = pending[parent] - 1
+                        pending[parent] = left
+                        if not left:
+                            push(parent)
+
+
+def _count_consumers(root: Value, reset_grads: bool = False) -> dict[Value, int]:
+    """For each non-leaf node reachable from root: how many edges lead to it."""
+    pending = {root: 0}
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        for parent in pop().parents:
+            if parent.parents:
+                if parent in pending:
+                    pending[parent] += 1
+                else:
+                    pending[parent] = 1
+                    if reset_grads:
+                        parent.grad = 0.0
+                    push(parent)
+    return pending
+
+
+def backward_order(root: Value) -> list[Value]:
+    """The non-leaf nodes under ``root``, root first, each before its parents.
+
+    This is the order in which backpropagation visits them: a node comes only
+    after every node that uses it.
+
+    >>> a = Value(1.0, label="a")
+    >>> b = (a * 2).exp()
+    >>> [v.op for v in backward_order(b)]
+    ['exp', '*']
+    """
+    if not root.parents:
+        return []
+    pending = _count_consumers(root)
+    order = []
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.parents:
+            if parent.parents:
+                pending[parent] -= 1
+                if not pending[parent]:
+                    ready.append(parent)
+    return order
+
+
+def _power(a: float, b: float) -> float:
+    """a ** b as a float, or a clear error naming '**'."""
+    if a < 0 and b != int(b):
+        raise ValueError(f"**: a negative base needs a whole exponent, got {a} ** {b}")
+    if a == 0 and b < 0:
+        raise ZeroDivisionError(f"**: 0 cannot be raised to a negative power ({a} ** {b})")
+    try:
+        return a**b
+    except OverflowError:
+        raise OverflowError(f"**: overflow at {a} ** {b}") from None
+
+
+def _finite(a: float, op: str) -> float:
+    if math.isinf(a):
+        raise ValueError(f"{op}: needs a finite input, got {a}")
+    return a
+
+
+# --- Fused n-ary nodes ---------------------------------------------------------
+
+
+def linear(weights: Sequence[Value], inputs: Sequence[Value | Number], bias: Value) -> Value:
+    """``bias + sum(w * x)`` as one node: a neuron's weighted sum.
+
+    Same number as the op-by-op expression (summed in the same order), but one
+    node with ``2n + 1`` parents instead of ``2n`` nodes, so it is much faster
+    to build and to backpropagate.
+
+    >>> w = [Value(2.0), Value(-1.0)]
+    >>> out = linear(w, [3.0, 4.0], Value(0.5))
+    >>> out.backward()
+    >>> out.data, [wi.grad for wi in w]
+    (2.5, [3.0, 4.0])
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
+    wd = [w.data for w in weights]
+    if any(isinstance(x, Value) for x in inputs):
+        inputs = [x if isinstance(x, Value) else Value(x) for x in inputs]  # numbers as leaves
+        xd = [x.data for x in inputs]
+        out = sum(map(mul, wd, xd), bias.data)
+        return _node(out, (*weights, *inputs, bias), LINEAR, (*xd, *wd, 1.0), len(wd))
+    xd = tuple(_as_float(x, "linear") for x in inputs)
+    out = sum(map(mul, wd, xd), bias.data)
+    return _node(out, (*weights, bias), LINEAR_OF_NUMBERS, (*xd, 1.0), xd)
+
+
+def total(values: Iterable[Value | Number]) -> Value:
+    """The sum of many Values as one node (builtin ``sum`` makes a chain of
+    ``+`` nodes).  Adds left to right, as ``sum`` does.
+
+    >>> total([Value(1.0), Value(2.0), 3]).data
+    6.0
+    """
+    values = tuple(v if isinstance(v, Value) else Value(v) for v in values)
+    out = sum(v.data for v in values)
+    return _node(float(out), values, TOTAL, (1.0,) * len(values))
+
+
+# --- Gradients as values ------------------------------------------------------
+
+
+def grad(
+    output: Value, inputs: Sequence[Value], create_graph: bool = False
+) -> list[float] | list[Value]:
+    """d(output)/d(input) for each input, leaving every ``.grad`` untouched.
+
+    Args:
+        output: the Value to differentiate.
+        inputs: the Values to differentiate with respect to.
+        create_graph: if True, the gradients are Values built from the ops'
+            derivative rules, so they can be differentiated again (second
+            derivatives, Hessian-vector products).  If False, floats.
+
+    Returns:
+        One gradient per input, in order (0 for an input output doesn't use).
+
+    >>> x = Value(3.0)
+    >>> y = x**3
+    >>> (dy,) = grad(y, [x], create_graph=True)
+    >>> dy.data, grad(dy, [x])
+    (27.0, [18.0])
+    """
+    order = backward_order(output)
+    grads: dict[Value, Any] = {output: Value(1.0) if create_graph else 1.0}
+    for node in order:
+        g = grads.get(node)
+        if g is None:
+            continue
+        if create_graph:
+            locals_ = node._op.derivative(node.parents, node, node._constant)
+        else:
+            locals_ = node._local_derivatives()
+        for parent, local in zip(node.parents, locals_):
+            contribution = local * g if create_graph else float(local) * g
+            grads[parent] = grads[parent] + contribution if parent in grads else contribution
+    zero = (lambda: Value(0.0)) if create_graph else (lambda: 0.0)
+    results = []
+    for x in inputs:
+        g = grads.get(x)
+        if g is None:
+            g = zero()
+        elif create_graph and not isinstance(g, Value):
+            g = Value(g)
+        results.append(g)
+    return results
+
+
+# --- Your own ops -------------------------------------------------------------
+
+
+def custom_op(
+    name: str,
+    forward: Callable[..., float],
+    derivative: Callable[..., Sequence[Any]],
+) -> Callable[..., Value]:
+    """Make a new op from a forward function and its local derivatives.
+
+    Args:
+        name: the op's name, shown in drawings and traces.
+        forward: ``forward(*datas) -> float``, the output from the inputs' numbers.
+        derivative: ``derivative(*inputs, out) -> tuple``, one local derivative
+            d(out)/d(input) per input.  ``inputs`` and ``out`` are floats, or
+            Values under ``grad(..., create_graph=True)``: write it with
+            operators and Value methods and second derivatives work too.
+
+    Returns:
+        A function of Values (or numbers) that returns a Value.
+
+    A straight-through sign: forward is sign(x), backward pretends it was x.
+
+    >>> sign = custom_op("sign", lambda x: math.copysign(1.0, x), lambda x, out: (1.0,))
+    >>> x = Value(-0.3)
+    >>> y = sign(x) * 2
+    >>> y.backward()
+    >>> y.data, x.grad
+    (-2.0, 2.0)
+    """
+
+    def rule(inputs: tuple, out: Any, constant: Any) -> tuple:
+        locals_ = tuple(derivative(*inputs, out))
+        if len(locals_) != len(inputs):
+            raise ValueError(
+                f"{name}: derivative returned {len(locals_)} values for {len(inputs)} inputs"
+            )
+        return locals_
+
+    op = Op(name, rule)
+
+    def apply(*inputs: Value | Number) -> Value:
+        values = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
+        datas = [v.data for v in values]
+        try:
+            out = _as_float(forward(*datas), name)
+        except TypeError as error:
+            raise TypeError(f"{name}: forward must return a real number ({error})") from None
+        locals_ = tuple(_as_float(d, f"{name} derivative") for d in rule(datas, out, None))
+        return _node(out, values, op, locals_[0] if len(values) == 1 else locals_)
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = f"The custom op {name!r}."
+    return apply

@@ -1,0 +1,148 @@
+"""Check gradients against finite differences, in your own test suite.
+
+:func:`gradcheck` compares what backpropagation says with what nudging each
+input says, the central difference ``(f(x + eps) - f(x - eps)) / (2 eps)``:
+
+    >>> from micrograd import Value
+    >>> gradcheck(lambda x, y: (x * y).tanh(), [0.3, -1.2])
+    True
+
+A wrong derivative fails with a message that names each input:
+
+    >>> from micrograd import custom_op
+    >>> bad_square = custom_op("square", lambda x: x * x, lambda x, out: (x,))
+    >>> gradcheck(bad_square, [3.0])
+    Traceback (most recent call last):
+    ...
+    micrograd.testing.GradcheckError: gradient mismatch for 1 of 1 inputs:
+      input 0 at 3.0: analytic 3.0, numeric 6.000...  <-- mismatch
+
+Random expressions to feed it come from :mod:`micrograd.testing.strategies`
+(needs hypothesis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from micrograd.engine import Value, grad, no_grad
+
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
+
+
+class GradcheckError(AssertionError):
+    """Backpropagation and finite differences disagree.  An AssertionError, so
+    pytest shows it as a failed check."""
+
+
+def _evaluate(fn: Callable[..., Value], point: Sequence[float]) -> float:
+    with no_grad():
+        out = fn(*(Value(x) for x in point))
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: fn must return a Value, got {type(out).__name__}")
+    return out.data
+
+
+def _central_difference(f: Callable[[list[float]], float], point: list[float], i: int, eps: float):
+    up, down = list(point), list(point)
+    up[i] += eps
+    down[i] -= eps
+    return (f(up) - f(down)) / (2 * eps)
+
+
+def _five_point_difference(f, point: list[float], i: int, eps: float) -> float:
+    """A fourth-order central difference: error O(eps**4), for noisier second derivatives."""
+    at = lambda k: f([x + k * eps if j == i else x for j, x in enumerate(point)])
+    return (-at(2) + 8 * at(1) - 8 * at(-1) + at(-2)) / (12 * eps)
+
+
+def _compare(
+    what: str,
+    labels: list[str],
+    analytic: list[float],
+    numeric: list[float],
+    atol: float,
+    rtol: float,
+) -> bool:
+    bad = [abs(a - n) > atol + rtol * abs(n) for a, n in zip(analytic, numeric)]
+    if any(bad):
+        lines = [
+            f"  {label}: analytic {a!r}, numeric {n!r}" + ("  <-- mismatch" if b else "")
+            for label, a, n, b in zip(labels, analytic, numeric, bad)
+        ]
+        raise GradcheckError(
+            f"gradient mismatch for {sum(bad)} of {len(bad)} {what}:\n" + "\n".join(lines)
+        )
+    return True
+
+
+def gradcheck(
+    fn: Callable[..., Value],
+    inputs: Sequence[float],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+) -> bool:
+    """Check ``fn``'s backpropagated gradient against central finite differences.
+
+    Args:
+        fn: takes one Value per input and returns a Value.
+        inputs: the point to check at, as floats.
+        eps: the finite-difference step.
+        atol, rtol: an input passes when ``|analytic - numeric| <= atol + rtol * |numeric|``.
+
+    Returns:
+        True when every input passes.
+
+    Raises:
+        GradcheckError: listing every input with its analytic and numeric value.
+
+    >>> gradcheck(lambda x: x.exp() * x, [0.5])
+    True
+    """
+    point = [float(x) for x in inputs]
+    values = [Value(x) for x in point]
+    out = fn(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: fn must return a Value, got {type(out).__name__}")
+    out.backward()
+    analytic = [v.grad for v in values]
+    f = lambda p: _evaluate(fn, p)
+    numeric = [_central_difference(f, point, i, eps) for i in range(len(point))]
+    labels = [f"input {i} at {x!r}" for i, x in enumerate(point)]
+    return _compare("inputs", labels, analytic, numeric, atol, rtol)
+
+
+def gradgradcheck(
+    fn: Callable[..., Value],
+    inputs: Sequence[float],
+    eps: float = 1e-4,
+    atol: float = 1e-4,
+    rtol: float = 1e-3,
+) -> bool:
+    """Check second derivatives: each entry of the Hessian from
+    ``grad(grad(fn, create_graph=True))`` against finite differences of the
+    first derivatives (a fourth-order, five-point difference).
+
+    Args and Returns as :func:`gradcheck`; the step and tolerances are larger
+    by default because second differences are noisier.
+
+    >>> gradgradcheck(lambda x, y: x.tanh() * y**2, [0.4, 1.5])
+    True
+    """
+    point = [float(x) for x in inputs]
+    n = len(point)
+
+    def first_derivatives(p: list[float]) -> list[float]:
+        values = [Value(x) for x in p]
+        return grad(fn(*values), values)
+
+    values = [Value(x) for x in point]
+    first = grad(fn(*values), values, create_graph=True)
+    analytic, numeric, labels = [], [], []
+    for i in range(n):
+        analytic.extend(grad(first[i], values))
+        d_first_i = lambda p, i=i: first_derivatives(p)[i]
+        numeric.extend(_five_point_difference(d_first_i, point, k, eps) for k in range(n))
+        labels.extend(f"d2f/dx{i}dx{k} at {point!r}" for k in range(n))
+    return _compare("second derivatives", labels, analytic, numeric, atol, rtol)

@@ -1,0 +1,30 @@
+"""Hypothesis settings profiles.
+
+- ``ci``: chosen when the CI environment variable is set; derandomized, no
+  example database, a bounded number of examples, so CI runs are repeatable.
+- ``thorough``: the default for local runs; thousands of examples per property.
+- ``quick``: a fast local pass (``HYPOTHESIS_PROFILE=quick pytest``).
+
+``HYPOTHESIS_PROFILE`` overrides the choice.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=100,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("quick", max_examples=50, deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "thorough")
+)
