@@ -507,8 +507,10 @@ def linear(weights: Sequence[Value], inputs: Sequence[Value | Number], bias: Val
     >>> out.data, [wi.grad for wi in w]
     (2.5, [3.0, 4.0])
     """
-    if len(weights) != len(inputs):
-        raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
+    if len(weights) != len(inputs) or not weights:
+        raise ValueError(
+            f"linear: {len(weights)} weights and {len(inputs)} inputs (need n >= 1 of each)"
+        )
     wd = [w.data for w in weights]
     if any(isinstance(x, Value) for x in inputs):
         inputs = [x if isinstance(x, Value) else Value(x) for x in inputs]  # numbers as leaves
@@ -528,8 +530,8 @@ def total(values: Iterable[Value | Number]) -> Value:
     6.0
     """
     values = tuple(v if isinstance(v, Value) else Value(v) for v in values)
-    out = sum(v.data for v in values)
-    return _node(float(out), values, TOTAL, (1.0,) * len(values))
+    out = float(sum(v.data for v in values))
+    return _node(out, values, TOTAL, 1.0 if len(values) == 1 else (1.0,) * len(values))
 
 
 # --- Gradients as values ------------------------------------------------------

@@ -425,3 +425,12 @@ def test_gradcheck_catches_a_wrong_custom_derivative():
     assert isinstance(caught.value, AssertionError)
     assert "input 0 at 2.0: analytic 4.0, numeric 12.000" in message
     assert "input 1 at 1.0: analytic 1.0" in message
+
+
+def test_fused_nodes_with_a_single_parent():
+    v = Value(2.0)
+    out = total([v]) * 3
+    out.backward()
+    assert v.grad == 3.0
+    with pytest.raises(ValueError, match="linear"):
+        linear([], [], Value(0.0))

@@ -1,0 +1,129 @@
+"""Small classification datasets in pure Python (no numpy), seeded and reproducible.
+
+Each returns ``(X, y)``: X a list of ``[x1, x2]`` points, y a list of int labels.
+
+    >>> X, y = make_moons(100, noise=0.1, seed=1)
+    >>> len(X), sorted(set(y))
+    (100, [0, 1])
+    >>> make_moons(5, seed=3) == make_moons(5, seed=3)
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
+
+__all__ = ["batches", "make_circles", "make_moons", "make_spirals", "xor"]
+
+T = TypeVar("T")
+Points = list[list[float]]
+
+
+def _check(n: int, noise: float, name: str) -> None:
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"{name}: the number of points must be a positive int, got {n!r}")
+    if noise < 0:
+        raise ValueError(f"{name}: noise must be >= 0, got {noise}")
+
+
+def make_moons(
+    n_samples: int = 100, noise: float = 0.0, seed: int | None = None
+) -> tuple[Points, list[int]]:
+    """Two interleaving half circles (class 0 on top, class 1 below), as scikit-learn's."""
+    _check(n_samples, noise, "make_moons")
+    rng = random.Random(seed)
+    n_top = n_samples // 2
+    n_bottom = n_samples - n_top
+    X = [
+        [math.cos(math.pi * i / max(n_top - 1, 1)), math.sin(math.pi * i / max(n_top - 1, 1))]
+        for i in range(n_top)
+    ]
+    X += [
+        [
+            1 - math.cos(math.pi * i / max(n_bottom - 1, 1)),
+            0.5 - math.sin(math.pi * i / max(n_bottom - 1, 1)),
+        ]
+        for i in range(n_bottom)
+    ]
+    y = [0] * n_top + [1] * n_bottom
+    return _shuffled_with_noise(X, y, noise, rng)
+
+
+def make_circles(
+    n_samples: int = 100, noise: float = 0.0, factor: float = 0.5, seed: int | None = None
+) -> tuple[Points, list[int]]:
+    """A small circle (class 1) inside a large one (class 0); ``factor`` is their ratio."""
+    _check(n_samples, noise, "make_circles")
+    if not 0 < factor < 1:
+        raise ValueError(f"make_circles: factor must be between 0 and 1, got {factor}")
+    rng = random.Random(seed)
+    n_outer = n_samples // 2
+    n_inner = n_samples - n_outer
+    X = [
+        [math.cos(2 * math.pi * i / n_outer), math.sin(2 * math.pi * i / n_outer)]
+        for i in range(n_outer)
+    ]
+    X += [
+        [factor * math.cos(2 * math.pi * i / n_inner), factor * math.sin(2 * math.pi * i / n_inner)]
+        for i in range(n_inner)
+    ]
+    y = [0] * n_outer + [1] * n_inner
+    return _shuffled_with_noise(X, y, noise, rng)
+
+
+def make_spirals(
+    n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: int | None = None
+) -> tuple[Points, list[int]]:
+    """``classes`` arms spiralling out from the origin, ``n_per_class`` points each (CS231n's)."""
+    _check(n_per_class, noise, "make_spirals")
+    if not isinstance(classes, int) or classes < 2:
+        raise ValueError(f"make_spirals: classes must be an int >= 2, got {classes!r}")
+    rng = random.Random(seed)
+    X, y = [], []
+    for c in range(classes):
+        for i in range(n_per_class):
+            radius = i / max(n_per_class - 1, 1)
+            theta = c * 4.0 + 4.0 * radius + rng.gauss(0.0, noise)
+            X.append([radius * math.sin(theta), radius * math.cos(theta)])
+            y.append(c)
+    order = list(range(len(X)))
+    rng.shuffle(order)
+    return [X[i] for i in order], [y[i] for i in order]
+
+
+def xor() -> tuple[Points, list[int]]:
+    """The four points of XOR: the class is 1 when exactly one input is 1."""
+    return [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0]
+
+
+def _shuffled_with_noise(X: Points, y: list[int], noise: float, rng: random.Random):
+    order = list(range(len(X)))
+    rng.shuffle(order)
+    X = [
+        [a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] if noise else [a, b]
+        for a, b in (X[i] for i in order)
+    ]
+    return X, [y[i] for i in order]
+
+
+def batches(
+    data: Sequence[T], size: int, shuffle: bool = True, seed: int | None = None
+) -> Iterator[list[T]]:
+    """Mini-batches of ``size`` items (the last may be smaller), shuffled with ``seed``.
+
+    >>> list(batches(list(range(5)), 2, shuffle=False))
+    [[0, 1], [2, 3], [4]]
+    >>> X, y = xor()
+    >>> [len(b) for b in batches(list(zip(X, y)), 3, seed=0)]
+    [3, 1]
+    """
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"batches: size must be a positive int, got {size!r}")
+    order = list(range(len(data)))
+    if shuffle:
+        random.Random(seed).shuffle(order)
+    for start in range(0, len(order), size):
+        yield [data[i] for i in order[start : start + size]]

@@ -1,0 +1,319 @@
+"""Neurons, layers and multi-layer perceptrons built from Values.
+
+The defaults reproduce micrograd 0.1.0 exactly: ReLU hidden layers, a linear
+last layer, weights from ``random.uniform(-1, 1)`` and biases of 0.
+
+    >>> import random
+    >>> random.seed(1337)
+    >>> model = MLP(2, [2, 1])
+    >>> model
+    MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]
+    >>> len(model.parameters())
+    9
+    >>> round(model([1.0, -2.0]).data, 6)
+    -0.068496
+
+Each neuron's weighted sum ``b + w1*x1 + ... + wn*xn`` is one fused node by
+default, which is fast; ``MLP(..., fused=False)`` builds it op by op, the
+graph to draw when teaching.  Both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from micrograd.engine import Value, linear
+
+__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+INITS = ("uniform", "xavier", "he")
+FORMAT = "micrograd.MLP"
+FORMAT_VERSION = 1
+
+Input = Value | float | int
+
+
+class Module:
+    """Anything with parameters: ``parameters()`` lists them, ``zero_grad()`` zeroes their grads."""
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def parameters(self) -> list[Value]:
+        return []
+
+
+def _check_activation(activation: str | None) -> str:
+    activation = "linear" if activation is None else activation
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    return activation
+
+
+def _initial_weight(rng: Any, init: str, fan_in: int, fan_out: int) -> float:
+    if init == "uniform":
+        return rng.uniform(-1, 1)
+    if init == "xavier":  # Glorot & Bengio: keeps the variance equal forwards and backwards
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+    elif init == "he":  # He et al.: for ReLU, which zeroes half its inputs
+        limit = math.sqrt(6.0 / fan_in)
+    else:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    return rng.uniform(-limit, limit)
+
+
+class Neuron(Module):
+    """One neuron: ``activation(b + w1*x1 + ... + wn*xn)``.
+
+    Args:
+        nin: the number of inputs.
+        activation: "relu" (default), "tanh", "sigmoid" or "linear".
+        init: "uniform" (``uniform(-1, 1)``, micrograd's), "xavier" or "he".
+        rng: a ``random.Random`` for the weights; default the ``random`` module.
+        fused: the weighted sum as one node (fast) or op by op (to draw).
+        nonlin: micrograd 0.1.0's switch: True for "relu", False for "linear".
+        fan_out: the next layer's width, for "xavier".
+
+    >>> n = Neuron(2, activation="tanh", rng=random.Random(0))
+    >>> n
+    TanhNeuron(2)
+    >>> round(n([1.0, 0.5]).data, 6)
+    0.73833
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str | None = "relu",
+        init: str = "uniform",
+        rng: random.Random | None = None,
+        fused: bool = True,
+        nonlin: bool | None = None,
+        fan_out: int = 1,
+    ) -> None:
+        if isinstance(activation, bool):  # micrograd 0.1.0's Neuron(nin, nonlin) positionally
+            nonlin = activation
+        if nonlin is not None:
+            activation = "relu" if nonlin else "linear"
+        if not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        self.activation = _check_activation(activation)
+        rng = random if rng is None else rng
+        self.w = [Value(_initial_weight(rng, init, nin, fan_out)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.fused = fused
+
+    def __call__(self, x: Input | Sequence[Input]) -> Value:
+        if not isinstance(x, Sequence):
+            x = [x]  # the output of a one-neuron layer, or a single number
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        if self.fused:
+            act = linear(self.w, x, self.b)
+        else:
+            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        if self.activation == "linear":
+            return act
+        return getattr(act, self.activation)()
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def __repr__(self) -> str:
+        name = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
+        return f"{name[self.activation]}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all see the same inputs.
+
+    Returns a list of Values, or a single Value when ``nout == 1`` (as in
+    micrograd); a one-neuron layer still works as a hidden layer.
+
+    >>> layer = Layer(3, 2, rng=random.Random(0))
+    >>> len(layer([1.0, 2.0, 3.0]))
+    2
+    """
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        if not isinstance(nout, int) or nout < 1:
+            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        kwargs.setdefault("fan_out", nout)
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def __call__(self, x: Input | Sequence[Input]) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron.
+
+    Args:
+        nin: the number of inputs.
+        nouts: the width of each layer, the last one being the output.
+        activation: for hidden layers: "relu" (default), "tanh", "sigmoid", "linear".
+        output_activation: for the last layer; None means linear.
+        init: "uniform" (default, micrograd's), "xavier" or "he".
+        rng: a ``random.Random`` for reproducible weights; default the
+            ``random`` module, so ``random.seed`` works as in micrograd.
+        fused: each neuron's weighted sum as one node (default, fast) or op
+            by op (``fused=False``, the graph to draw when teaching).
+
+    >>> model = MLP(3, [4, 4, 1], activation="tanh", rng=random.Random(42))
+    >>> model.summary()
+    'MLP(3 -> 4 tanh -> 4 tanh -> 1 linear), 41 parameters'
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str | None = None,
+        init: str = "uniform",
+        rng: random.Random | None = None,
+        fused: bool = True,
+    ) -> None:
+        if not nouts:
+            raise ValueError("MLP: nouts needs at least one layer width")
+        self.nin = nin
+        self.nouts = list(nouts)
+        self.activation = _check_activation(activation)
+        self.output_activation = _check_activation(output_activation)
+        self.init = init
+        sizes = [nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation=self.output_activation if i == last else self.activation,
+                init=init,
+                rng=rng,
+                fused=fused,
+            )
+            for i in range(len(self.nouts))
+        ]
+
+    def __call__(self, x: Input | Sequence[Input]) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def summary(self) -> str:
+        """The shape of the network and its parameter count, on one line."""
+        widths = " -> ".join(
+            f"{len(layer.neurons)} {layer.neurons[0].activation}" for layer in self.layers
+        )
+        return f"MLP({self.nin} -> {widths}), {len(self.parameters())} parameters"
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+    # --- Saving and loading -----------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Write the architecture and weights to ``path`` as JSON (never pickle)."""
+        document = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "nin": self.nin,
+            "nouts": self.nouts,
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "layers": [
+                [{"w": [w.data for w in n.w], "b": n.b.data} for n in layer.neurons]
+                for layer in self.layers
+            ],
+        }
+        try:
+            text = json.dumps(document, allow_nan=False)
+        except ValueError:
+            raise ValueError(
+                "MLP.save: the weights hold NaN or infinity; refusing to save"
+            ) from None
+        Path(path).write_text(text)
+
+    @classmethod
+    def load(cls, path: str | Path, fused: bool = True) -> MLP:
+        """A new MLP from a file written by :meth:`save`.
+
+        Raises:
+            ValueError: the file is not valid JSON, not a micrograd MLP, of an
+                unknown format version, or its weights do not fit its shape.
+                Nothing is half-loaded: the model is built only once all checks pass.
+        """
+        try:
+            document = json.loads(Path(path).read_text())
+        except json.JSONDecodeError as error:
+            raise ValueError(f"MLP.load: {path} is not valid JSON ({error})") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"MLP.load: {path} is not a text file") from None
+        return cls._from_document(document, str(path), fused)
+
+    @classmethod
+    def _from_document(cls, document: Any, source: str, fused: bool) -> MLP:
+        def fail(why: str) -> ValueError:
+            return ValueError(f"MLP.load: {source}: {why}")
+
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise fail(f"not a micrograd MLP file (no 'format': {FORMAT!r})")
+        if document.get("version") != FORMAT_VERSION:
+            raise fail(f"format version {document.get('version')!r}; this micrograd reads 1")
+        nin, nouts, layers = document.get("nin"), document.get("nouts"), document.get("layers")
+        if not _is_count(nin) or not isinstance(nouts, list) or not all(map(_is_count, nouts)):
+            raise fail("'nin' and 'nouts' must be positive whole numbers")
+        if not nouts:
+            raise fail("'nouts' is empty")
+        activation = document.get("activation")
+        output_activation = document.get("output_activation")
+        if activation not in ACTIVATIONS or output_activation not in ACTIVATIONS:
+            raise fail(f"activations must be among {ACTIVATIONS}")
+        if not isinstance(layers, list) or len(layers) != len(nouts):
+            raise fail(f"expected {len(nouts)} layers of weights")
+        sizes = [nin, *nouts]
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, list) or len(layer) != sizes[i + 1]:
+                raise fail(f"layer {i} should have {sizes[i + 1]} neurons")
+            for j, neuron in enumerate(layer):
+                ok = (
+                    isinstance(neuron, dict)
+                    and isinstance(neuron.get("w"), list)
+                    and len(neuron["w"]) == sizes[i]
+                    and all(map(_is_number, neuron["w"]))
+                    and _is_number(neuron.get("b"))
+                )
+                if not ok:
+                    raise fail(f"layer {i} neuron {j} needs {sizes[i]} numeric weights and a bias")
+        model = cls(nin, nouts, activation, output_activation, rng=random.Random(0), fused=fused)
+        for layer, saved_layer in zip(model.layers, layers):
+            for neuron, saved in zip(layer.neurons, saved_layer):
+                for w, data in zip(neuron.w, saved["w"]):
+                    w.data = float(data)
+                neuron.b.data = float(saved["b"])
+        return model
+
+
+def _is_count(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x > 0
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)

@@ -1,0 +1,64 @@
+import math
+
+import pytest
+
+from micrograd.datasets import batches, make_circles, make_moons, make_spirals, xor
+
+
+@pytest.mark.parametrize(
+    "make", [lambda s: make_moons(60, 0.1, s), lambda s: make_circles(60, 0.05, seed=s)]
+)
+def test_two_class_datasets_are_seeded_and_balanced(make):
+    X, y = make(4)
+    assert (X, y) == make(4)
+    assert make(5)[0] != X
+    assert len(X) == 60 and all(len(p) == 2 for p in X)
+    assert y.count(0) == y.count(1) == 30
+
+
+def test_moons_without_noise_lie_on_their_half_circles():
+    X, y = make_moons(40, seed=0)
+    for (a, b), label in zip(X, y):
+        centre = (0.0, 0.0) if label == 0 else (1.0, 0.5)
+        assert math.hypot(a - centre[0], b - centre[1]) == pytest.approx(1.0)
+
+
+def test_circles_without_noise_have_two_radii():
+    X, y = make_circles(20, factor=0.3, seed=0)
+    for (a, b), label in zip(X, y):
+        assert math.hypot(a, b) == pytest.approx(1.0 if label == 0 else 0.3)
+
+
+def test_spirals():
+    X, y = make_spirals(50, classes=3, noise=0.2, seed=1)
+    assert len(X) == 150 and sorted(set(y)) == [0, 1, 2]
+    assert (X, y) == make_spirals(50, classes=3, noise=0.2, seed=1)
+    assert max(math.hypot(*p) for p in X) <= 1.0 + 1e-12
+
+
+def test_xor():
+    assert xor() == ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0])
+
+
+def test_batches_cover_every_item_once_and_are_seeded():
+    data = list(range(10))
+    got = list(batches(data, 4, seed=3))
+    assert [len(b) for b in got] == [4, 4, 2]
+    assert sorted(x for b in got for x in b) == data
+    assert got == list(batches(data, 4, seed=3))
+    assert next(batches(data, 4, shuffle=False)) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: make_moons(0),
+        lambda: make_moons(10, noise=-1),
+        lambda: make_circles(10, factor=1.5),
+        lambda: make_spirals(10, classes=1),
+        lambda: list(batches([1], 0)),
+    ],
+)
+def test_bad_arguments_are_value_errors(call):
+    with pytest.raises(ValueError):
+        call()

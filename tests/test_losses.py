@@ -1,0 +1,86 @@
+import math
+
+import pytest
+
+from micrograd.engine import Value
+from micrograd.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    l2,
+    mse,
+)
+from micrograd.testing import gradcheck
+
+
+def test_mse_single_and_lists_and_sum():
+    assert mse(Value(3.0), 1.0).data == 4.0
+    assert mse([1.0, 2.0], [0.0, 0.0]).data == 2.5
+    assert mse([1.0, 2.0], [0.0, 0.0], reduction="sum").data == 5.0
+    with pytest.raises(ValueError, match="reduction"):
+        mse([1.0], [1.0], reduction="max")
+
+
+def test_mismatched_lengths_are_value_errors():
+    with pytest.raises(ValueError, match="2 predictions but 1 targets"):
+        mse([1.0, 2.0], [1.0])
+
+
+def test_hinge_is_the_mean_margin_violation():
+    assert hinge([Value(0.3), Value(-2.0)], [1, -1]).data == pytest.approx(0.35)
+    assert hinge(Value(5.0), 1).data == 0.0
+
+
+def test_l2_is_the_sum_of_squares():
+    assert l2([Value(1.0), Value(-2.0)]).data == 5.0
+
+
+def test_binary_cross_entropy_at_certainty_is_finite_like_torch():
+    assert binary_cross_entropy(Value(0.0), 1.0).data == 100.0
+    with pytest.raises(ValueError, match=r"probabilities must be in \[0, 1\], got 1.5"):
+        binary_cross_entropy(Value(1.5), 1.0)
+
+
+@pytest.mark.parametrize("z", [-1000.0, -30.0, 0.0, 2.0, 1000.0])
+def test_bce_with_logits_is_stable_and_equals_bce_of_sigmoid(z):
+    for t in (0.0, 1.0):
+        v = Value(z)
+        loss = binary_cross_entropy_with_logits(v, t)
+        loss.backward()
+        assert math.isfinite(loss.data)
+        s = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+        assert v.grad == pytest.approx(s - t, abs=1e-15)
+        if abs(z) < 30:
+            assert loss.data == pytest.approx(binary_cross_entropy(Value(s), t).data, rel=1e-12)
+
+
+def test_cross_entropy_is_exact_at_huge_logits():
+    logits = [Value(1000.0), Value(-1000.0), Value(0.0)]
+    loss = cross_entropy(logits, 2)
+    loss.backward()
+    assert loss.data == 1000.0
+    assert [v.grad for v in logits] == [1.0, 0.0, -1.0]
+
+
+def test_cross_entropy_gradient_is_softmax_minus_one_hot():
+    assert gradcheck(lambda a, b, c: cross_entropy([a, b, c], 1), [0.5, -1.0, 2.0])
+
+
+def test_cross_entropy_of_a_batch_is_the_mean():
+    batch = cross_entropy([[1.0, 2.0], [0.0, 0.0]], [0, 1]).data
+    expected = (cross_entropy([1.0, 2.0], 0).data + math.log(2)) / 2
+    assert batch == pytest.approx(expected)
+
+
+def test_cross_entropy_checks_the_target():
+    with pytest.raises(ValueError, match=r"target_index must be in 0\.\.1, got 2"):
+        cross_entropy([1.0, 2.0], 2)
+
+
+def test_every_loss_has_correct_gradients():
+    assert gradcheck(lambda a, b: mse([a, b], [1.0, -1.0]), [0.3, 0.2])
+    assert gradcheck(lambda a, b: hinge([a, b], [1, -1]), [0.3, 0.2])
+    assert gradcheck(lambda a: binary_cross_entropy(a, 0.3), [0.6])
+    assert gradcheck(lambda a: binary_cross_entropy_with_logits(a, 0.3), [0.6])
+    assert gradcheck(lambda a, b: l2([a, b]), [0.3, -0.2])

@@ -1,0 +1,256 @@
+import json
+import math
+import random
+
+import pytest
+
+from micrograd.datasets import make_moons, xor
+from micrograd.engine import Value
+from micrograd.losses import hinge, l2, mse
+from micrograd.nn import MLP, Layer, Module, Neuron
+from micrograd.optim import SGD, LinearDecay
+
+# --- micrograd 0.1.0 defaults ----------------------------------------------------
+
+
+def test_repr_is_microgrands():
+    random.seed(0)
+    assert repr(MLP(2, [2, 1])) == (
+        "MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]"
+    )
+
+
+def test_default_weights_come_from_random_uniform_in_micrograd_order():
+    random.seed(1337)
+    expected = []
+    for nin, nout in [(2, 3), (3, 1)]:
+        for _ in range(nout):
+            expected += [random.uniform(-1, 1) for _ in range(nin)] + [0.0]
+    random.seed(1337)
+    model = MLP(2, [3, 1])
+    assert [p.data for p in model.parameters()] == expected
+
+
+def test_micrograd_keyword_nonlin_still_works():
+    assert repr(Neuron(3, nonlin=False)) == "LinearNeuron(3)"
+    assert repr(Neuron(3, False)) == "LinearNeuron(3)"
+    assert repr(Layer(2, 1, nonlin=True)) == "Layer of [ReLUNeuron(2)]"
+
+
+def test_module_parameters_and_zero_grad():
+    model = MLP(3, [4, 2], rng=random.Random(0))
+    assert len(model.parameters()) == 4 * 4 + 2 * 5
+    out = model([1.0, 2.0, 3.0])
+    (out[0] + out[1]).backward()
+    assert any(p.grad != 0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0 for p in model.parameters())
+    assert Module().parameters() == []
+
+
+def test_one_neuron_layer_returns_a_value_and_works_as_a_hidden_layer():
+    model = MLP(3, [1, 4, 1], rng=random.Random(1))
+    assert isinstance(model.layers[0]([1.0, 2.0, 3.0]), Value)
+    out = model([1.0, 2.0, 3.0])
+    assert isinstance(out, Value)
+    out.backward()
+
+
+def test_model_accepts_floats_or_values():
+    model = MLP(2, [3, 1], rng=random.Random(2))
+    xs = [Value(0.5), Value(-1.0)]
+    out = model(xs)
+    out.backward()
+    assert model([0.5, -1.0]).data == out.data
+    assert any(x.grad != 0 for x in xs)
+
+
+def test_wrong_number_of_inputs_is_a_value_error():
+    with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
+        MLP(2, [1])([1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_fused_and_op_by_op_neurons_give_the_same_numbers(activation):
+    fused = MLP(3, [4, 2], activation=activation, rng=random.Random(5))
+    unfused = MLP(3, [4, 2], activation=activation, rng=random.Random(5), fused=False)
+    x = [0.3, -1.2, 2.0]
+    outs = [fused(x), unfused(x)]
+    for out in outs:
+        (out[0] * out[1]).backward()
+    assert [o.data for o in outs[0]] == [o.data for o in outs[1]]
+    assert [p.grad for p in fused.parameters()] == [p.grad for p in unfused.parameters()]
+
+
+def test_activation_names_are_checked():
+    with pytest.raises(ValueError, match="activation must be one of"):
+        MLP(2, [2], activation="swish")
+    model = MLP(2, [3, 1], activation="tanh", output_activation="sigmoid")
+    assert repr(model.layers[1].neurons[0]) == "SigmoidNeuron(3)"
+    assert 0 < model([1.0, 1.0]).data < 1
+
+
+@pytest.mark.parametrize(
+    "init, limit",
+    [("uniform", 1.0), ("xavier", math.sqrt(6 / (50 + 20))), ("he", math.sqrt(6 / 50))],
+)
+def test_init_schemes_stay_in_their_ranges(init, limit):
+    layer = Layer(50, 20, init=init, rng=random.Random(0))
+    weights = [w.data for n in layer.neurons for w in n.w]
+    assert max(abs(w) for w in weights) <= limit
+    assert max(abs(w) for w in weights) > 0.9 * limit
+
+
+def test_init_is_reproducible_with_seed_or_rng():
+    random.seed(7)
+    a = [p.data for p in MLP(2, [4, 1], init="he").parameters()]
+    random.seed(7)
+    b = [p.data for p in MLP(2, [4, 1], init="he").parameters()]
+    c = [p.data for p in MLP(2, [4, 1], init="he", rng=random.Random(7)).parameters()]
+    assert a == b == c
+
+
+def test_unknown_init_is_a_value_error():
+    with pytest.raises(ValueError, match="init must be one of"):
+        MLP(2, [2], init="zeros")
+
+
+# --- The delta rule, worked by hand ------------------------------------------------
+
+
+def test_one_sgd_step_equals_the_textbook_delta_rule():
+    x, y, lr = [0.5, 0.1], 0.6, 0.5
+    w_hidden = [[0.1, 0.2], [0.3, 0.4]]
+    b_hidden = [0.25, -0.15]
+    w_out, b_out = [0.5, -0.6], 0.05
+
+    model = MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid")
+    for neuron, ws, b in zip(model.layers[0].neurons, w_hidden, b_hidden):
+        for w, value in zip(neuron.w, ws):
+            w.data = value
+        neuron.b.data = b
+    out_neuron = model.layers[1].neurons[0]
+    for w, value in zip(out_neuron.w, w_out):
+        w.data = value
+    out_neuron.b.data = b_out
+
+    # Textbook, in plain floats.
+    sig = lambda z: 1 / (1 + math.exp(-z))
+    h = [sig(b + ws[0] * x[0] + ws[1] * x[1]) for ws, b in zip(w_hidden, b_hidden)]
+    o = sig(b_out + w_out[0] * h[0] + w_out[1] * h[1])
+    loss = 0.5 * (o - y) ** 2
+    delta_out = (o - y) * o * (1 - o)
+    delta_hidden = [w_out[j] * delta_out * h[j] * (1 - h[j]) for j in range(2)]
+    grad_w_out = [delta_out * h[j] for j in range(2)]
+    grad_w_hidden = [[delta_hidden[j] * x[i] for i in range(2)] for j in range(2)]
+    new_w_out = [w - lr * g for w, g in zip(w_out, grad_w_out)]
+    new_w_hidden = [[w - lr * g for w, g in zip(ws, gs)] for ws, gs in zip(w_hidden, grad_w_hidden)]
+
+    # micrograd.
+    hidden = model.layers[0](x)
+    output = model.layers[1](hidden)
+    L = 0.5 * mse(output, y, reduction="sum")
+    optimizer = SGD(model.parameters(), lr=lr)
+    optimizer.zero_grad()
+    L.backward()
+
+    close = lambda a, b: a == pytest.approx(b, rel=1e-12, abs=1e-15)
+    assert all(close(v.data, e) for v, e in zip(hidden, h))
+    assert close(output.data, o) and close(L.data, loss)
+    assert close(out_neuron.b.grad, delta_out)  # a bias's gradient is its neuron's delta
+    for neuron, delta in zip(model.layers[0].neurons, delta_hidden):
+        assert close(neuron.b.grad, delta)
+    assert all(close(w.grad, g) for w, g in zip(out_neuron.w, grad_w_out))
+    for neuron, gs in zip(model.layers[0].neurons, grad_w_hidden):
+        assert all(close(w.grad, g) for w, g in zip(neuron.w, gs))
+    optimizer.step()
+    assert all(close(w.data, e) for w, e in zip(out_neuron.w, new_w_out))
+    for neuron, ws in zip(model.layers[0].neurons, new_w_hidden):
+        assert all(close(w.data, e) for w, e in zip(neuron.w, ws))
+
+
+# --- Training -----------------------------------------------------------------------
+
+
+def test_xor_is_learned_to_100_percent():
+    X, y = xor()
+    model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", rng=random.Random(3))
+    optimizer = SGD(model.parameters(), lr=1.0, momentum=0.9)
+    for _ in range(300):
+        loss = mse([model(x) for x in X], y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    predictions = [int(model(x).data > 0.5) for x in X]
+    assert predictions == y
+
+
+def test_microgrands_moons_recipe_reaches_100_percent():
+    random.seed(1337)
+    X, labels = make_moons(100, noise=0.1, seed=1337)
+    y = [2 * t - 1 for t in labels]
+    model = MLP(2, [16, 16, 1])
+    optimizer = SGD(model.parameters(), lr=1.0)
+    schedule = LinearDecay(optimizer, start=1.0, end=0.1, steps=100)
+    for _ in range(100):
+        scores = [model(list(map(Value, x))) for x in X]
+        loss = hinge(scores, y) + 1e-4 * l2(model.parameters())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    scores = [model(x) for x in X]
+    accuracy = sum((t > 0) == (s.data > 0) for t, s in zip(y, scores)) / len(y)
+    assert accuracy == 1.0
+
+
+# --- Saving and loading ----------------------------------------------------------------
+
+
+def test_save_and_load_round_trip(tmp_path):
+    model = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", rng=random.Random(9))
+    path = tmp_path / "model.json"
+    model.save(path)
+    loaded = MLP.load(path)
+    assert repr(loaded) == repr(model)
+    assert [p.data for p in loaded.parameters()] == [p.data for p in model.parameters()]
+    x = [0.1, 0.2, -0.3]
+    assert [v.data for v in loaded(x)] == [v.data for v in model(x)]
+    document = json.loads(path.read_text())
+    assert document["format"] == "micrograd.MLP" and document["version"] == 1
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t[: len(t) // 2], "not valid JSON"),
+        (lambda t: "", "not valid JSON"),
+        (lambda t: "[1, 2, 3]", "not a micrograd MLP"),
+        (lambda t: t.replace('"version": 1', '"version": 99'), "format version 99"),
+        (lambda t: t.replace('"nouts": [4, 2]', '"nouts": [4, 3]'), "layer 1 should have 3"),
+        (lambda t: t.replace('"nin": 3', '"nin": 2'), "layer 0 neuron 0 needs 2 numeric"),
+        (lambda t: t.replace('"nin": 3', '"nin": "3"'), "positive whole numbers"),
+        (lambda t: t.replace('"activation": "tanh"', '"activation": "magic"'), "activations"),
+        (lambda t: t.replace('"b": ', '"b": "x", "old_b": ', 1), "numeric weights and a bias"),
+    ],
+)
+def test_corrupt_files_raise_value_error_saying_what_is_wrong(tmp_path, change, message):
+    path = tmp_path / "model.json"
+    MLP(3, [4, 2], activation="tanh", rng=random.Random(9)).save(path)
+    path.write_text(change(path.read_text()))
+    with pytest.raises(ValueError, match=message):
+        MLP.load(path)
+
+
+def test_binary_garbage_is_a_value_error(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_bytes(b"\x80\x81\xff\x00")
+    with pytest.raises(ValueError, match="not"):
+        MLP.load(path)
+
+
+def test_saving_nan_weights_is_refused(tmp_path):
+    model = MLP(2, [1], rng=random.Random(0))
+    model.parameters()[0].data = math.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.save(tmp_path / "model.json")
