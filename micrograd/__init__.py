@@ -8,6 +8,7 @@
 7.0
 """
 
+from micrograd import viz as _viz  # noqa: F401  (registers the Jupyter display of Values)
 from micrograd.engine import Value, custom_op, grad, no_grad
 
 __all__ = ["Value", "custom_op", "grad", "no_grad"]

@@ -162,6 +162,10 @@ def no_grad() -> Iterator[None]:
         _grad_enabled = previous
 
 
+# micrograd.viz registers itself here when imported (the package imports it), so
+# a Value can show its graph in Jupyter while this module imports no drawing code.
+_viz: Any = None
+
 _new_value = object.__new__
 
 
@@ -247,6 +251,13 @@ class Value:
         extra = f", label={self.label!r}" if self.label else ""
         extra += f", op={self.op!r}" if self._op else ""
         return f"Value(data={self.data}, grad={self.grad}{extra})"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        """Jupyter shows a Value as its graph (SVG), or as text when it can't be drawn."""
+        bundle = {"text/plain": repr(self)}
+        if _viz is not None:
+            bundle.update(_viz.jupyter_bundle(self))
+        return bundle
 
     # --- Binary ops: forward, then d(out)/d(each operand) ---------------------
 

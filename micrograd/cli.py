@@ -1,0 +1,185 @@
+"""The ``micrograd`` command (also ``python -m micrograd``).
+
+    micrograd graph "tanh(x * w + b)" --value x=0.5 --value w=-2 --value b=1 -o graph.svg
+
+builds the expression from labelled Values, runs backward, prints each input's
+gradient and writes the picture.  The expression is parsed with :mod:`ast`
+against a whitelist (names, numbers, ``+ - * / **``, unary minus, and calls to
+a few functions); nothing in it is ever executed as Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from micrograd.engine import Value
+from micrograd.viz import RendererNotFound, render
+
+FUNCTIONS = ("tanh", "exp", "log", "relu", "sigmoid", "sin", "cos", "abs")
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+
+
+class UsageError(Exception):
+    """A bad command line: reported on one line, exit code 2."""
+
+
+def parse_expression(text: str, values: dict[str, Value]) -> Value:
+    """Build ``text`` from the given Values, allowing only whitelisted syntax.
+
+    >>> x = Value(2.0, label="x")
+    >>> parse_expression("tanh(x) * 2 - x ** 2", {"x": x}).data  # doctest: +ELLIPSIS
+    -2.07...
+    >>> parse_expression("__import__('os')", {})
+    Traceback (most recent call last):
+    ...
+    micrograd.cli.UsageError: calls are limited to tanh, exp, log, relu, sigmoid, sin, cos, abs
+    """
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as error:
+        raise UsageError(f"cannot parse the expression: {error.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise UsageError("cannot parse the expression: too deeply nested or malformed") from None
+    try:
+        return _build(tree.body, values)
+    except RecursionError:
+        raise UsageError("the expression is too deeply nested") from None
+
+
+def _build(node: ast.AST, values: dict[str, Value]) -> Value | float:
+    if isinstance(node, ast.Name):
+        if node.id not in values:
+            raise UsageError(f"undefined name {node.id!r}: give it with --value {node.id}=NUMBER")
+        return values[node.id]
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise UsageError(f"only numbers are allowed, not {node.value!r}")
+        return float(node.value)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return _BINARY[type(node.op)](_build(node.left, values), _build(node.right, values))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _build(node.operand, values)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.Call):
+        if (
+            not isinstance(node.func, ast.Name)
+            or node.func.id not in FUNCTIONS
+            or node.keywords
+            or len(node.args) != 1
+        ):
+            raise UsageError(f"calls are limited to {', '.join(FUNCTIONS)}")
+        argument = _build(node.args[0], values)
+        if not isinstance(argument, Value):
+            argument = Value(argument)
+        return getattr(argument, node.func.id)()
+    raise UsageError(f"{type(node).__name__} is not allowed in an expression")
+
+
+def _parse_assignment(text: str) -> tuple[str, float]:
+    name, sep, number = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise UsageError(f"--value wants NAME=NUMBER, got {text!r}")
+    if name in FUNCTIONS:
+        raise UsageError(f"--value: {name!r} is a function name")
+    try:
+        value = float(number)
+    except ValueError:
+        raise UsageError(f"--value {name}: {number!r} is not a number") from None
+    if not math.isfinite(value):
+        raise UsageError(f"--value {name}: {number!r} is not a finite number")
+    return name, value
+
+
+def _graph(args: argparse.Namespace) -> int:
+    values: dict[str, Value] = {}
+    for assignment in args.value:
+        name, number = _parse_assignment(assignment)
+        values[name] = Value(number, label=name)
+    if args.output is not None and args.output.suffix.lower() not in (".svg", ".png", ".dot"):
+        raise UsageError(f"-o {args.output}: the file should end in .svg, .png or .dot")
+    try:
+        out = parse_expression(args.expression, values)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
+        raise UsageError(str(error)) from None
+    if not isinstance(out, Value):
+        out = Value(out)
+    out.label = out.label or "out"
+    out.backward()
+    print(f"{out.label} = {out.data:.6g}")
+    for name, v in values.items():
+        print(f"d{out.label}/d{name} = {v.grad:.6g}")
+    if args.output is not None:
+        try:
+            render(out, args.output)
+        except (RendererNotFound, OSError) as error:
+            raise UsageError(str(error)) from None
+        print(f"wrote {args.output}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="micrograd",
+        description="See backpropagation: draw computation graphs and run the demos.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    graph = commands.add_parser(
+        "graph",
+        help="build an expression, run backward, print gradients, draw the graph",
+        description=(
+            "Build EXPR from the --value inputs, run backward, print d(out)/d(input) for each "
+            "input, and write the graph. EXPR may use the input names, numbers, + - * / **, "
+            f"unary minus, and the functions {', '.join(FUNCTIONS)}. Nothing else is accepted "
+            "and nothing is executed."
+        ),
+        epilog='example: micrograd graph "tanh(x * w + b)" --value x=0.5 --value w=-2 '
+        "--value b=1 -o graph.svg",
+    )
+    graph.add_argument("expression", metavar="EXPR", help='the expression, e.g. "x * y + exp(x)"')
+    graph.add_argument(
+        "--value",
+        action="append",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="an input and its value (repeat for each input)",
+    )
+    graph.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the graph here: .svg, .png or .dot",
+    )
+    graph.set_defaults(run=_graph)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (2 for a usage error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        return args.run(args)
+    except UsageError as error:
+        print(f"micrograd: error: {error}", file=sys.stderr)
+        return 2

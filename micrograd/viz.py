@@ -1,0 +1,293 @@
+"""Draw computation graphs: DOT source, SVG and PNG files, inline in Jupyter.
+
+:func:`draw_dot` returns a :class:`graphviz.Digraph` (the DOT source, to keep
+or restyle); :func:`render` writes a picture:
+
+    >>> from micrograd import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = (x * 3).tanh()
+    >>> y.label = "y"
+    >>> y.backward()
+    >>> print(draw_dot(y).source)  # doctest: +ELLIPSIS
+    digraph {
+    ...
+        v0 [label="{ y | data 1.0000 | grad 1.0000 }" fillcolor=... shape=record style=filled]
+        v0_op [label=tanh shape=oval]
+    ...
+        v1_op [label="* 3" shape=oval]
+    ...
+
+and ``render(y, "y.svg")`` writes the picture (``.svg``, ``.png`` or ``.dot``).
+
+Every Value is a box showing its label, data and grad (4 decimals); every op
+is a small oval between its inputs and its output.  A box's colour shows its
+gradient: **blue** for positive, **red** for negative, white for zero, and
+deeper for a larger ``|grad|`` relative to the largest in the graph.
+
+Rendering: the ``graphviz`` package's own ``Digraph.pipe()`` and ``render()``
+need a system ``dot``.  :func:`render` instead runs a renderer itself: a system
+Graphviz ``dot`` when there is one, otherwise the ``graphviz-pure`` program
+that ``pip install micrograd`` brings in.  With neither, it raises
+:class:`RendererNotFound` saying how to install one, and ``.dot`` output (and
+``draw_dot(...).source``) still works.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from micrograd import engine
+from micrograd.engine import Value
+
+if TYPE_CHECKING:  # the graphviz package is imported only when a graph is drawn
+    import graphviz
+
+__all__ = ["MAX_NODES", "RendererNotFound", "draw_dot", "find_renderer", "render", "to_svg"]
+
+MAX_NODES = 5000
+"""The most Values :func:`draw_dot` draws unless told otherwise (layout gets slow past this)."""
+
+
+class RendererNotFound(RuntimeError):
+    """Neither a system Graphviz ``dot`` nor ``graphviz-pure`` could be found."""
+
+
+# --- The graph --------------------------------------------------------------------
+
+
+def _graph_values(root: Value, max_nodes: int) -> list[Value]:
+    """Every Value under root, root first, in a fixed depth-first order (no recursion)."""
+    seen = {root}
+    order = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        if len(order) > max_nodes:
+            raise ValueError(
+                f"draw_dot: the graph has more than max_nodes={max_nodes} values; "
+                f"pass a larger max_nodes to draw it anyway (layout may take a while), "
+                f"or draw a part of it by passing an inner Value as the root"
+            )
+        for parent in reversed(node.parents):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return order
+
+
+_RECORD_SPECIALS = str.maketrans(
+    {
+        "\\": "\\\\",
+        "{": "\\{",
+        "}": "\\}",
+        "|": "\\|",
+        "<": "\\<",
+        ">": "\\>",
+        '"': '\\"',
+        "&": "&amp;",
+        "\n": " ",
+        "\r": " ",
+        "\t": " ",
+    }
+)
+
+
+def escape_label(text: str) -> str:
+    """Text made literal inside a Graphviz record label (and valid in the SVG).
+
+    >>> escape_label('<b> & {a|b}')
+    '\\\\<b\\\\> &amp; \\\\{a\\\\|b\\\\}'
+    """
+    return str(text).translate(_RECORD_SPECIALS)
+
+
+def _number(x: float) -> str:
+    return f"{x:.4f}"
+
+
+def _op_text(node: Value) -> str:
+    """The op as drawn: 'tanh', or '* 3' with a folded number."""
+    op, constant = node.op, node.constant
+    if constant is None or isinstance(constant, (tuple, list)) or node.op == "linear":
+        return op
+    if node._op.constant_first:
+        return f"{constant:g} {op}"
+    return f"{op} {constant:g}"
+
+
+def _grad_colour(grad: float, largest: float) -> str:
+    """White at 0, deepening to blue (positive) or red (negative) at the largest |grad|."""
+    if not grad or not largest or not math.isfinite(grad):
+        return "#ffffff"
+    strength = min(1.0, abs(grad) / largest) ** 0.5  # square root: small grads stay visible
+    full = (0x3A, 0x76, 0xC4) if grad > 0 else (0xD0, 0x4A, 0x3C)
+    channels = (round(255 + (c - 255) * strength * 0.85) for c in full)
+    return "#" + "".join(f"{c:02x}" for c in channels)
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    max_nodes: int = MAX_NODES,
+    highlight: Iterable[Value] = (),
+    legend: bool = False,
+) -> graphviz.Digraph:
+    """The computation graph of ``root`` as a :class:`graphviz.Digraph`.
+
+    Args:
+        root: the output Value; everything it depends on is drawn.
+        rankdir: "LR" (left to right, default) or "TB" (top to bottom).
+        max_nodes: refuse graphs with more Values than this (ValueError).
+        highlight: Values to draw with a thick outline, and the edges between
+            them (used by :meth:`~micrograd.engine.Step.draw`).
+        legend: add a caption explaining the colours.
+
+    Node names come from the traversal order (v0 is root), so the same graph
+    gives the same DOT source in any process.
+    """
+    import graphviz
+
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+    values = _graph_values(root, max_nodes)
+    names = {v: f"v{i}" for i, v in enumerate(values)}
+    marked = set(highlight)
+    largest = max((abs(v.grad) for v in values if math.isfinite(v.grad)), default=0.0)
+
+    dot = graphviz.Digraph(graph_attr={"rankdir": rankdir})
+    dot.attr("node", fontname="Helvetica", fontsize="11")
+    for v in values:
+        label = f"{{ {escape_label(v.label)} | data {_number(v.data)} | grad {_number(v.grad)} }}"
+        style = {"penwidth": "3", "color": "#e0a000"} if v in marked else {}
+        dot.node(
+            names[v],
+            label=label,
+            shape="record",
+            style="filled",
+            fillcolor=_grad_colour(v.grad, largest),
+            **style,
+        )
+        if v.parents:
+            op_name = names[v] + "_op"
+            dot.node(op_name, label=escape_label(_op_text(v)), shape="oval", **style)
+            dot.edge(op_name, names[v], **style)
+            for parent in v.parents:
+                both = v in marked and parent in marked
+                dot.edge(
+                    names[parent],
+                    op_name,
+                    **({"penwidth": "3", "color": "#e0a000"} if both else {}),
+                )
+    if legend:
+        dot.attr(
+            label="fill: blue = positive grad, red = negative, white = 0; deeper = larger |grad|",
+            fontname="Helvetica",
+            fontsize="10",
+        )
+    return dot
+
+
+# --- Rendering ----------------------------------------------------------------------
+
+
+def _scripts_dirs() -> list[Path]:
+    """Where pip puts programs for this Python (a virtualenv's bin/ need not be on PATH)."""
+    dirs = [Path(sys.executable).parent]
+    scripts = sysconfig.get_path("scripts")
+    if scripts:
+        dirs.append(Path(scripts))
+    return dirs
+
+
+def find_renderer() -> str | None:
+    """The program that will turn DOT into pictures, or None.
+
+    Order: ``$MICROGRAD_DOT`` if set; a system Graphviz ``dot`` on PATH; the
+    ``graphviz-pure`` program on PATH or beside this Python.
+    """
+    override = os.environ.get("MICROGRAD_DOT")
+    if override:
+        return shutil.which(override)
+    for name in ("dot", "graphviz-pure"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for directory in _scripts_dirs():
+        found = shutil.which("graphviz-pure", path=str(directory))
+        if found:
+            return found
+    return None
+
+
+_NO_RENDERER = (
+    "no Graphviz renderer found: `pip install graphviz-pure` (a dependency of micrograd) or "
+    "install Graphviz's `dot` (e.g. `apt-get install graphviz`); meanwhile a .dot file or "
+    "draw_dot(value).source still gives the DOT source"
+)
+
+
+def _pipe(source: str, fmt: str) -> bytes:
+    program = find_renderer()
+    if program is None:
+        raise RendererNotFound(_NO_RENDERER)
+    try:
+        done = subprocess.run(
+            [program, f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=300
+        )
+    except OSError as error:
+        raise RendererNotFound(f"{_NO_RENDERER} ({program}: {error})") from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip()
+        raise RuntimeError(f"{Path(program).name} failed (exit {done.returncode}): {message}")
+    return done.stdout
+
+
+def to_svg(root: Value | graphviz.Digraph, **draw_options) -> str:
+    """The graph as SVG text (``root`` may also be a Digraph from :func:`draw_dot`)."""
+    dot = root if not isinstance(root, Value) else draw_dot(root, **draw_options)
+    return _pipe(dot.source, "svg").decode()
+
+
+_FORMATS = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
+
+
+def render(root: Value | graphviz.Digraph, path: str | Path, **draw_options) -> Path:
+    """Write the graph of ``root`` to ``path``: .svg, .png or .dot, by its suffix.
+
+    ``draw_options`` go to :func:`draw_dot`.  Returns the path written.
+
+    Raises:
+        ValueError: an unknown suffix.
+        RendererNotFound: for .svg or .png with no renderer (.dot needs none).
+    """
+    path = Path(path)
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"render: {path.name} should end in .svg, .png or .dot")
+    dot = root if not isinstance(root, Value) else draw_dot(root, **draw_options)
+    data = dot.source.encode() if fmt == "dot" else _pipe(dot.source, fmt)
+    path.write_bytes(data)
+    return path
+
+
+# --- Jupyter ------------------------------------------------------------------------
+
+
+def jupyter_bundle(value: Value) -> dict[str, str]:
+    """An SVG of the graph, or nothing (so Jupyter shows the text) when it can't be drawn."""
+    try:
+        return {"image/svg+xml": to_svg(value)}
+    except (RendererNotFound, RuntimeError, ValueError, ImportError, subprocess.TimeoutExpired):
+        return {}
+
+
+engine._viz = sys.modules[__name__]

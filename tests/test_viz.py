@@ -1,0 +1,167 @@
+import os
+import random
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from micrograd import viz
+from micrograd.engine import Value
+from micrograd.nn import MLP
+from micrograd.viz import RendererNotFound, draw_dot, find_renderer, render, to_svg
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def example():
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    c = (a * b + 1).tanh()
+    c.label = "c"
+    c.backward()
+    return c, [a, b, c]
+
+
+def svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)  # raises if the SVG is not well-formed XML
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+
+
+def test_every_value_and_op_is_a_node():
+    c, values = example()
+    source = draw_dot(c).source
+    assert source.count("shape=record") == 5  # a, b, a*b, a*b + 1, c
+    assert source.count("shape=oval") == 3  # *, + 1, tanh
+    for v in values:
+        assert f"data {v.data:.4f} | grad {v.grad:.4f}" in source
+    assert "label=tanh" in source and 'label="+ 1"' in source
+
+
+def test_svg_is_xml_and_holds_every_nodes_data():
+    c, values = example()
+    texts = svg_texts(to_svg(c))
+    for v in values:
+        assert f"data {v.data:.4f}" in texts
+        assert v.label in texts
+    assert "tanh" in texts
+
+
+def test_same_graph_gives_the_same_dot_source_in_another_process():
+    code = (
+        "from micrograd.engine import Value\n"
+        "from micrograd.viz import draw_dot\n"
+        "a = Value(2.0, label='a'); b = Value(-3.0, label='b')\n"
+        "c = (a * b + 1).tanh(); c.label = 'c'; c.backward()\n"
+        "print(draw_dot(c).source, end='')\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    assert runs[0].stdout == runs[1].stdout == draw_dot(example()[0]).source
+
+
+@pytest.mark.parametrize(
+    "label", ["<script>alert(1)</script>", "a & b", 'say "hi"', "{a|b}", "back\\slash", "&lt;"]
+)
+def test_hostile_labels_render_literally_and_svg_stays_valid(label):
+    v = Value(1.0, label=label)
+    out = v * 2
+    out.label = label
+    svg = to_svg(out)
+    assert label in svg_texts(svg)
+    assert "<script" not in svg
+
+
+def test_colour_shows_the_sign_and_size_of_grad():
+    assert viz._grad_colour(0.0, 1.0) == "#ffffff"
+    blue, red = viz._grad_colour(1.0, 1.0), viz._grad_colour(-1.0, 1.0)
+    assert int(blue[5:7], 16) > int(blue[1:3], 16)  # more blue than red
+    assert int(red[1:3], 16) > int(red[5:7], 16)
+    pale = viz._grad_colour(0.01, 1.0)
+    assert int(pale[1:3], 16) > int(blue[1:3], 16)  # smaller |grad|, paler
+
+
+def test_legend_explains_the_colours():
+    assert "blue = positive grad" in draw_dot(example()[0], legend=True).source
+
+
+def test_highlight_marks_nodes_and_edges():
+    c, _ = example()
+    source = draw_dot(c, highlight=[c, c.parents[0]]).source
+    assert source.count("penwidth=3") >= 3
+
+
+def test_mlp_sized_graph_renders(tmp_path):
+    model = MLP(2, [16, 16, 1], rng=random.Random(0), fused=False)
+    out = model([0.5, -0.3])
+    out.backward()
+    path = render(out, tmp_path / "mlp.svg")
+    texts = svg_texts(path.read_text())
+    assert sum(t.startswith("data ") for t in texts) > 900
+
+
+def test_past_the_node_limit_a_clear_error_says_what_to_do():
+    x = Value(1.0)
+    for _ in range(50):
+        x = x * 1.01
+    with pytest.raises(ValueError, match=r"more than max_nodes=10 .*pass a larger max_nodes"):
+        draw_dot(x, max_nodes=10)
+    assert draw_dot(x, max_nodes=51)
+
+
+def test_render_by_suffix(tmp_path):
+    c, _ = example()
+    assert render(c, tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")
+    assert render(c, tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+    assert render(c, tmp_path / "g.dot").read_text() == draw_dot(c).source
+    with pytest.raises(ValueError, match=r"should end in \.svg, \.png or \.dot"):
+        render(c, tmp_path / "g.jpg")
+
+
+def test_jupyter_bundle_has_svg_and_text():
+    c, _ = example()
+    bundle = c._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(c)
+    assert svg_texts(bundle["image/svg+xml"])
+
+
+@pytest.fixture
+def no_renderer(monkeypatch):
+    monkeypatch.delenv("MICROGRAD_DOT", raising=False)
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setattr(viz, "_scripts_dirs", lambda: [])
+    assert find_renderer() is None
+
+
+def test_without_a_renderer_a_clear_error_and_dot_still_works(no_renderer, tmp_path):
+    c, _ = example()
+    with pytest.raises(RendererNotFound, match="pip install graphviz-pure"):
+        render(c, tmp_path / "g.svg")
+    assert not (tmp_path / "g.svg").exists()
+    assert render(c, tmp_path / "g.dot").read_text().startswith("digraph")
+    assert draw_dot(c).source.startswith("digraph")
+
+
+def test_without_a_renderer_jupyter_falls_back_to_text(no_renderer):
+    c, _ = example()
+    assert c._repr_mimebundle_() == {"text/plain": repr(c)}
+
+
+def test_graphviz_pure_is_found_beside_python_without_path(monkeypatch):
+    monkeypatch.delenv("MICROGRAD_DOT", raising=False)
+    monkeypatch.setenv("PATH", "")
+    found = find_renderer()
+    assert found is not None and Path(found).name == "graphviz-pure"
+
+
+def test_a_system_dot_wins(monkeypatch, tmp_path):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho '<svg xmlns=\"http://www.w3.org/2000/svg\"/>'\n")
+    fake.chmod(0o755)
+    monkeypatch.delenv("MICROGRAD_DOT", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path) + os.pathsep + os.environ.get("PATH", ""))
+    assert find_renderer() == str(fake)
+    assert to_svg(example()[0]).startswith("<svg")
