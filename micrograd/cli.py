@@ -116,7 +116,10 @@ def _graph(args: argparse.Namespace) -> int:
     if not isinstance(out, Value):
         out = Value(out)
     out.label = out.label or "out"
-    out.backward()
+    if args.steps is None:
+        out.backward()
+    else:
+        _write_steps(out, args.steps)
     print(f"{out.label} = {out.data:.6g}")
     for name, v in values.items():
         print(f"d{out.label}/d{name} = {v.grad:.6g}")
@@ -127,6 +130,20 @@ def _graph(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
         print(f"wrote {args.output}")
     return 0
+
+
+def _write_steps(out: Value, directory: Path) -> None:
+    """Backprop one step at a time, drawing the graph after each: step-001.svg, ..., final.svg."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        count = 0
+        for count, step in enumerate(out.backward_steps(), start=1):
+            print(step)
+            render(step.draw(), directory / f"step-{count:03d}.svg")
+        render(out, directory / "final.svg")
+    except (RendererNotFound, OSError) as error:
+        raise UsageError(f"--steps {directory}: {error}") from None
+    print(f"wrote {count} steps and final.svg to {directory}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -166,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="write the graph here: .svg, .png or .dot",
+    )
+    graph.add_argument(
+        "--steps",
+        type=Path,
+        metavar="DIR",
+        help="backprop one node at a time, printing each step and writing DIR/step-001.svg, "
+        "... (the graph after each step, its node highlighted) and DIR/final.svg",
     )
     graph.set_defaults(run=_graph)
     return parser

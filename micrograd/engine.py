@@ -438,6 +438,53 @@ class Value:
                         if not left:
                             push(parent)
 
+    # --- Seeing backprop ----------------------------------------------------------
+
+    def backward_steps(self) -> Iterator[Step]:
+        """Backpropagation as a generator: one :class:`Step` per non-leaf node, in backward order.
+
+        Each step applies the chain rule at one node, updating its parents'
+        ``.grad``, and describes what it did.  Run to the end, it leaves exactly
+        the gradients that ``backward()`` gives (leaves accumulating, intermediate
+        nodes reset first).  Stopped half-way, the gradients are partial: nodes not
+        yet reached have passed nothing back.
+
+        >>> n = Value(0.8814, label="n")
+        >>> o = n.tanh(); o.label = "o"
+        >>> for step in o.backward_steps():
+        ...     print(step)
+        o = tanh(n): do/do = 1.0000 -> do/dn += 1.0000 * 0.5000 = 0.5000
+        """
+        return _chain_rule_steps(self, None)
+
+    def explain(self) -> str:
+        """The whole chain-rule trace as text, one line per edge in the order the
+        steps apply.  Touches no ``.grad``.
+
+        >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+        >>> c = a * b; c.label = "c"
+        >>> print(c.explain())
+        c = a * b
+          dc/da += dc/dc * dc/da = 1.0000 * -3.0000 = -3.0000
+          dc/db += dc/dc * dc/db = 1.0000 * 2.0000 = 2.0000
+        """
+        return _explain_text(self)
+
+    def tree(self) -> str:
+        """The expression as an indented text tree, root first, with data and grad.
+
+        A subexpression used twice is written out once; later it shows as
+        ``(see above)``.  Needs no Graphviz.
+
+        >>> x = Value(3.0, label="x")
+        >>> y = (x * 2).exp(); y.label = "y"
+        >>> print(y.tree())
+        y = exp(mul1)  data 403.4288  grad 0.0000
+          mul1 = x * 2  data 6.0000  grad 0.0000
+            x  data 3.0000  grad 0.0000
+        """
+        return _tree_text(self)
+
 
 def _count_consumers(root: Value, reset_grads: bool = False) -> dict[Value, int]:
     """For each non-leaf node reachable from root: how many edges lead to it."""
@@ -648,3 +695,175 @@ def custom_op(
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"The custom op {name!r}."
     return apply
+
+
+# --- Stepping through backprop -----------------------------------------------------
+
+
+class ParentUpdate(NamedTuple):
+    """What one chain-rule step does to one parent."""
+
+    parent: Value
+    local: float  # d(node)/d(parent)
+    contribution: float  # upstream * local
+    grad_after: float  # the parent's gradient once the contribution is added
+
+
+class Step(NamedTuple):
+    """One step of backpropagation: a node passing its gradient to its parents.
+
+    ``str(step)`` reads like ``o = tanh(n): dL/do = 1.0000 -> dL/dn += 1.0000 * 0.5000 = 0.5000``:
+    the node's formula, its upstream gradient dL/d(node), and for each parent
+    ``upstream * local derivative = the parent's gradient after adding it``.
+    """
+
+    root: Value
+    node: Value
+    upstream: float
+    updates: tuple[ParentUpdate, ...]
+    names: dict[Value, str]
+
+    def __str__(self) -> str:
+        root, name = self.names[self.root], self.names[self.node]
+        parts = [
+            f"d{root}/d{self.names[u.parent]} += {self.upstream:.4f} * {u.local:.4f}"
+            f" = {u.grad_after:.4f}"
+            for u in self.updates
+        ]
+        head = f"{name} = {_formula(self.node, self.names)}: d{root}/d{name} = {self.upstream:.4f}"
+        return f"{head} -> {'; '.join(parts)}"
+
+    def explain_lines(self) -> list[str]:
+        """One line per edge: ``dL/dn += dL/do * do/dn = 1.0000 * 0.5000 = 0.5000``."""
+        root, name = self.names[self.root], self.names[self.node]
+        return [
+            f"d{root}/d{self.names[u.parent]} += d{root}/d{name} * d{name}/d{self.names[u.parent]}"
+            f" = {self.upstream:.4f} * {u.local:.4f} = {u.grad_after:.4f}"
+            for u in self.updates
+        ]
+
+    def draw(self, **options: Any):
+        """The whole graph (a ``graphviz.Digraph``) with this step's node and
+        its edges to its parents highlighted; options go to ``micrograd.viz.draw_dot``."""
+        if _viz is None:
+            raise RuntimeError("Step.draw needs micrograd.viz (import micrograd)")
+        options.setdefault("highlight", (self.node, *(u.parent for u in self.updates)))
+        return _viz.draw_dot(self.root, **options)
+
+
+_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
+
+
+def node_names(root: Value) -> dict[Value, str]:
+    """A name for every Value under root: its label, or its op and a number (``mul2``).
+
+    Steps, traces, trees and drawings all use these names, so they match.
+
+    >>> a = Value(1.0, label="a")
+    >>> sorted(node_names((a * 2).exp()).values())
+    ['a', 'exp1', 'mul2']
+    """
+    names: dict[Value, str] = {}
+    taken = set()
+    count = 0
+    stack = [root]
+    seen = {root}
+    while stack:  # depth-first from the root, so numbers follow the graph
+        node = stack.pop()
+        if node.label and node.label not in taken:
+            name = node.label
+        else:
+            count += 1
+            name = f"{_OP_WORDS.get(node.op, node.op) or 'leaf'}{count}"
+        names[node] = name
+        taken.add(name)
+        for parent in reversed(node.parents):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return names
+
+
+def _formula(node: Value, names: dict[Value, str]) -> str:
+    """How a node was made, in its parents' names: ``a * b``, ``a + 1``, ``tanh(n)``."""
+    args = [names[p] for p in node.parents]
+    op = node._op
+    if op is None:
+        return f"{node.data:.4f}"
+    if op.name in ("+", "-", "*", "/", "**") and len(args) == 2:
+        return f"{args[0]} {op.name} {args[1]}"
+    constant = node._constant
+    if op.name in ("+", "-", "*", "/", "**") and isinstance(constant, float):
+        return (
+            f"{constant:g} {op.name} {args[0]}"
+            if op.constant_first
+            else f"{args[0]} {op.name} {constant:g}"
+        )
+    if op is NEG:
+        return f"-{args[0]}"
+    return f"{op.name}({', '.join(args)})"
+
+
+def _chain_rule_steps(root: Value, grads: dict[Value, float] | None) -> Iterator[Step]:
+    """Backpropagation one node at a time, in the order ``backward()`` uses.
+
+    With ``grads`` None it works on ``.grad`` exactly as ``backward()`` does;
+    otherwise it keeps gradients in that dict and touches no ``.grad``.
+    """
+    order = backward_order(root)
+    names = node_names(root)
+    if grads is None:
+        get = lambda v: v.grad
+
+        def add(v: Value, x: float) -> float:
+            v.grad += x
+            return v.grad
+
+        for node in order:
+            node.grad = 0.0
+        if not order:
+            root.grad += 1.0
+        else:
+            root.grad = 1.0
+    else:
+        get = lambda v: grads.get(v, 0.0)
+
+        def add(v: Value, x: float) -> float:
+            grads[v] = grads.get(v, 0.0) + x
+            return grads[v]
+
+        grads[root] = 1.0
+    for node in order:
+        upstream = get(node)
+        updates = []
+        for parent, local in zip(node.parents, node._local_derivatives()):
+            contribution = local * upstream
+            updates.append(ParentUpdate(parent, local, contribution, add(parent, contribution)))
+        yield Step(root, node, upstream, tuple(updates), names)
+
+
+def _explain_text(root: Value) -> str:
+    lines = []
+    for step in _chain_rule_steps(root, {}):
+        lines.append(f"{step.names[step.node]} = {_formula(step.node, step.names)}")
+        lines.extend("  " + line for line in step.explain_lines())
+    return "\n".join(lines)
+
+
+def _tree_text(root: Value) -> str:
+    names = node_names(root)
+    lines = []
+    shown = set()
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        name = names[node]
+        numbers = f"data {node.data:.4f}  grad {node.grad:.4f}"
+        if node in shown and node.parents:
+            lines.append(f"{'  ' * depth}{name}  (see above)")
+            continue
+        shown.add(node)
+        head = f"{name} = {_formula(node, names)}" if node.parents else name
+        lines.append(f"{'  ' * depth}{head}  {numbers}")
+        stack.extend((parent, depth + 1) for parent in reversed(node.parents))
+    return "\n".join(lines)

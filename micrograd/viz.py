@@ -19,7 +19,8 @@ or restyle); :func:`render` writes a picture:
 
 and ``render(y, "y.svg")`` writes the picture (``.svg``, ``.png`` or ``.dot``).
 
-Every Value is a box showing its label, data and grad (4 decimals); every op
+Every Value is a box showing its label (or, unlabelled, the name that steps and
+traces use, such as ``mul2``), data and grad (4 decimals); every op
 is a small oval between its inputs and its output.  A box's colour shows its
 gradient: **blue** for positive, **red** for negative, white for zero, and
 deeper for a larger ``|grad|`` relative to the largest in the graph.
@@ -45,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from micrograd import engine
-from micrograd.engine import Value
+from micrograd.engine import Value, node_names
 
 if TYPE_CHECKING:  # the graphviz package is imported only when a graph is drawn
     import graphviz
@@ -160,13 +161,14 @@ def draw_dot(
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
     values = _graph_values(root, max_nodes)
     names = {v: f"v{i}" for i, v in enumerate(values)}
+    shown = node_names(root)  # labels, or the names that steps and traces use (mul2)
     marked = set(highlight)
     largest = max((abs(v.grad) for v in values if math.isfinite(v.grad)), default=0.0)
 
     dot = graphviz.Digraph(graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
     for v in values:
-        label = f"{{ {escape_label(v.label)} | data {_number(v.data)} | grad {_number(v.grad)} }}"
+        label = f"{{ {escape_label(shown[v])} | data {_number(v.data)} | grad {_number(v.grad)} }}"
         style = {"penwidth": "3", "color": "#e0a000"} if v in marked else {}
         dot.node(
             names[v],
@@ -178,8 +180,10 @@ def draw_dot(
         )
         if v.parents:
             op_name = names[v] + "_op"
-            dot.node(op_name, label=escape_label(_op_text(v)), shape="oval", **style)
-            dot.edge(op_name, names[v], **style)
+            # The op lights up only when the step is at this node (its parents marked too).
+            op_style = style if any(p in marked for p in v.parents) else {}
+            dot.node(op_name, label=escape_label(_op_text(v)), shape="oval", **op_style)
+            dot.edge(op_name, names[v], **op_style)
             for parent in v.parents:
                 both = v in marked and parent in marked
                 dot.edge(

@@ -1,0 +1,184 @@
+"""Stepping through backprop: backward_steps(), explain(), tree(), Step.draw(), --steps."""
+
+import random
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given
+
+from micrograd.engine import Value, backward_order
+from micrograd.nn import MLP
+from micrograd.testing.strategies import expressions
+
+
+def neuron():
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o, [x1, w1, x2, w2, b]
+
+
+def non_leaf_count(root):
+    seen, stack, count = {root}, [root], 0
+    while stack:
+        node = stack.pop()
+        count += bool(node.parents)
+        for p in node.parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return count
+
+
+def test_one_step_per_non_leaf_node_in_backward_order():
+    o, _ = neuron()
+    steps = list(o.backward_steps())
+    assert len(steps) == non_leaf_count(o) == 5
+    assert [s.node for s in steps] == backward_order(o)
+
+
+def test_step_reads_like_the_chain_rule():
+    o, _ = neuron()
+    first = next(o.backward_steps())
+    assert str(first) == "o = tanh(n): do/do = 1.0000 -> do/dn += 1.0000 * 0.5000 = 0.5000"
+    assert first.upstream == 1.0
+    (update,) = first.updates
+    assert update.parent.label == "n"
+    assert update.local == pytest.approx(0.5) and update.contribution == pytest.approx(0.5)
+
+
+def test_unlabelled_nodes_are_named_by_op_and_number():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = (a * b + 1).exp()
+    text = "\n".join(str(s) for s in c.backward_steps())
+    assert "exp1 = exp(add2)" in text and "add2 = mul3 + 1" in text and "mul3 = a * b" in text
+
+
+@given(expressions())
+def test_exhausted_steps_leave_exactly_the_gradients_of_backward(case):
+    fn, inputs = case
+    stepped = [Value(x) for x in inputs]
+    plain = [Value(x) for x in inputs]
+    for _ in fn(*stepped).backward_steps():
+        pass
+    fn(*plain).backward()
+    assert [v.grad for v in stepped] == [v.grad for v in plain]
+
+
+def test_steps_accumulate_into_leaves_and_reset_intermediates_like_backward():
+    a = Value(2.0)
+    b = a * 3
+    c = b * 4
+    for _ in range(2):
+        for _ in c.backward_steps():
+            pass
+    assert a.grad == 24.0 and b.grad == 4.0
+
+
+def test_a_half_consumed_generator_leaves_partial_gradients():
+    o, (x1, w1, x2, w2, b) = neuron()
+    steps = o.backward_steps()
+    next(steps)
+    next(steps)  # o -> n, then n -> (x1*w1 + x2*w2), b
+    assert b.grad == pytest.approx(0.5)
+    assert x1.grad == 0.0 and w1.grad == 0.0  # not reached yet
+    for _ in steps:
+        pass
+    assert x1.grad == pytest.approx(-1.5) and w1.grad == pytest.approx(1.0)
+
+
+def test_explain_names_every_labelled_node_and_touches_no_grad():
+    o, leaves = neuron()
+    text = o.explain()
+    for name in ["o", "n", "x1", "w1", "x2", "w2", "b"]:
+        assert name in text
+    edges = sum(len(node.parents) for node in backward_order(o))
+    assert sum(line.startswith("  do/d") for line in text.splitlines()) == edges
+    assert all(v.grad == 0.0 for v in leaves) and o.grad == 0.0
+
+
+def test_tree_names_every_labelled_node_with_data_and_grad():
+    o, _ = neuron()
+    o.backward()
+    text = o.tree()
+    assert text.splitlines()[0] == "o = tanh(n)  data 0.7071  grad 1.0000"
+    for name in ["n", "x1", "w1", "x2", "w2", "b"]:
+        assert any(line.strip().startswith(name) for line in text.splitlines())
+    assert "  b  data 6.8814  grad 0.5000" in text
+
+
+def test_tree_writes_a_shared_subexpression_once():
+    a = Value(1.0, label="a")
+    s = a * 2
+    s.label = "s"
+    y = s * s
+    assert y.tree().count("s = a * 2") == 1 and "s  (see above)" in y.tree()
+
+
+def test_tree_and_explain_of_a_deep_chain_need_no_recursion():
+    x = Value(1.0, label="x")
+    for _ in range(5000):
+        x = x * 1.0
+    assert x.tree().count("\n") == 5000
+    assert x.explain().count("\n") == 2 * 5000 - 1
+
+
+def test_step_draw_highlights_the_node_and_its_edges():
+    o, _ = neuron()
+    steps = o.backward_steps()
+    next(steps)
+    source = next(steps).draw().source
+    assert source.count("penwidth=3") >= 4  # n, its op, the op's edges
+    assert 'label="{ n | data 0.8814 | grad 0.5000 }"' in source
+
+
+def test_summary_and_repr_of_a_model():
+    model = MLP(2, [16, 16, 1], rng=random.Random(0))
+    assert model.summary() == "MLP(2 -> 16 relu -> 16 relu -> 1 linear), 337 parameters"
+    assert repr(model).startswith("MLP of [Layer of [ReLUNeuron(2)")
+
+
+def test_cli_steps_writes_one_valid_svg_per_step_and_the_final_graph(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "micrograd", "graph", "tanh(x*w + b)", "--value", "x=0.5",
+         "--value", "w=-2", "--value", "b=1.5", "--steps", str(tmp_path / "steps")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    files = sorted(p.name for p in (tmp_path / "steps").iterdir())
+    assert files == ["final.svg", "step-001.svg", "step-002.svg", "step-003.svg"]
+    for name in files:
+        ET.parse(tmp_path / "steps" / name)
+    assert "out = tanh(add1): dout/dout = 1.0000" in done.stdout
+
+
+REPL_SESSION = """\
+from micrograd import Value
+a = Value(2.0, label="a"); b = Value(-0.3, label="b")
+c = a * b; c.label = "c"
+L = c.tanh(); L.label = "L"
+for step in L.backward_steps(): print(step)
+
+print(a.grad, b.grad)
+print(L.tree())
+"""
+
+
+def test_a_real_python_i_session_prints_readable_steps():
+    done = subprocess.run(
+        [sys.executable, "-i", "-q"], input=REPL_SESSION, capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr
+    assert "L = tanh(c): dL/dL = 1.0000 -> dL/dc += 1.0000 * 0.7116 = 0.7116" in done.stdout
+    assert (
+        "c = a * b: dL/dc = 0.7116 -> dL/da += 0.7116 * -0.3000 = -0.2135; "
+        "dL/db += 0.7116 * 2.0000 = 1.4232" in done.stdout
+    )
+    assert "L = tanh(c)  data -0.5370  grad 1.0000" in done.stdout
