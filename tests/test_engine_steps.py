@@ -82,7 +82,7 @@ def test_steps_accumulate_into_leaves_and_reset_intermediates_like_backward():
 
 
 def test_a_half_consumed_generator_leaves_partial_gradients():
-    o, (x1, w1, x2, w2, b) = neuron()
+    o, (x1, w1, _x2, _w2, b) = neuron()
     steps = o.backward_steps()
     next(steps)
     next(steps)  # o -> n, then n -> (x1*w1 + x2*w2), b
