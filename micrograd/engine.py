@@ -131,6 +131,12 @@ COS = Op("cos", lambda i, out, c: (-_sin(i[0]),))
 # number of weights n: inputs are (w_1..w_n, x_1..x_n, bias).
 LINEAR = Op("linear", lambda i, out, n: (*i[n : 2 * n], *i[:n], 1.0))
 LINEAR_OF_NUMBERS = Op("linear", lambda i, out, xs: (*xs, 1.0))
+LINEAR_RELU = Op(
+    "linear+relu", lambda i, out, n: tuple(_step(out) * d for d in LINEAR[1](i, out, n))
+)
+LINEAR_OF_NUMBERS_RELU = Op(
+    "linear+relu", lambda i, out, xs: tuple(_step(out) * d for d in (*xs, 1.0))
+)
 TOTAL = Op("sum", lambda i, out, c: (1.0,) * len(i))
 
 
@@ -176,6 +182,8 @@ def _node(data: float, parents: tuple, op: Op, local, constant=None) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out._pending = 0
+    out._mark = None
     if _grad_enabled:
         out.parents = parents
         out._op = op
@@ -189,19 +197,25 @@ def _node(data: float, parents: tuple, op: Op, local, constant=None) -> Value:
     return out
 
 
-def _as_float(data: object, what: str) -> float:
+def sigmoid(x: float) -> float:
+    """The logistic function ``1 / (1 + e^-x)`` of a float, stable for any x.
+
+    >>> sigmoid(0.0), sigmoid(-1000.0), sigmoid(1000.0)
+    (0.5, 0.0, 1.0)
+    """
+    if x >= 0:  # exp of a non-positive number only, so it never overflows
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _number(data: object, what: str) -> float:
+    """A real number as a float, or a TypeError naming the op and the value."""
     if isinstance(data, float):
         return data
     if isinstance(data, numbers.Real) and not isinstance(data, Value):
         return float(data)
     raise TypeError(f"{what}: expected a real number, got {data!r} ({type(data).__name__})")
-
-
-def _lift(x: object, op: str) -> Value | float:
-    """A Value stays a Value; a real number becomes a float to fold into the op."""
-    if isinstance(x, Value):
-        return x
-    return _as_float(x, op)
 
 
 class Value:
@@ -226,16 +240,31 @@ class Value:
     Value(data=3.0, grad=6.0, label='x')
     """
 
-    __slots__ = ("_constant", "_local", "_op", "data", "grad", "label", "parents")
+    # _pending: during backward(), how many of this node's consumers have yet to
+    # pass their gradient back; 0 at rest.
+    # _mark: visit mark of the latest tree-shaped backward pass.
+    __slots__ = (
+        "_constant",
+        "_local",
+        "_mark",
+        "_op",
+        "_pending",
+        "data",
+        "grad",
+        "label",
+        "parents",
+    )
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = _as_float(data, "Value")
+        self.data = _number(data, "Value")
         self.grad = 0.0
         self.label = label
         self.parents: tuple[Value, ...] = ()
         self._op: Op | None = None
         self._local = None
         self._constant = None
+        self._pending = 0
+        self._mark = None
 
     @property
     def op(self) -> str:
@@ -261,56 +290,59 @@ class Value:
 
     # --- Binary ops: forward, then d(out)/d(each operand) ---------------------
 
+    # A number operand is folded into a one-parent node (checked inline: this is
+    # the hot path).  Anything else that is not a real number is a TypeError.
+
     def __add__(self, other: Value | Number) -> Value:
-        other = _lift(other, "+")
-        if isinstance(other, float):
-            return _node(self.data + other, (self,), ADD_CONST, 1.0, other)
-        return _node(self.data + other.data, (self, other), ADD, (1.0, 1.0))
+        if isinstance(other, Value):
+            return _node(self.data + other.data, (self, other), ADD, (1.0, 1.0))
+        c = other if type(other) is float else _number(other, "+")
+        return _node(self.data + c, (self,), ADD_CONST, 1.0, c)
 
     def __sub__(self, other: Value | Number) -> Value:
-        other = _lift(other, "-")
-        if isinstance(other, float):
-            return _node(self.data - other, (self,), SUB_CONST, 1.0, other)
-        return _node(self.data - other.data, (self, other), SUB, (1.0, -1.0))
+        if isinstance(other, Value):
+            return _node(self.data - other.data, (self, other), SUB, (1.0, -1.0))
+        c = other if type(other) is float else _number(other, "-")
+        return _node(self.data - c, (self,), SUB_CONST, 1.0, c)
 
     def __rsub__(self, other: Number) -> Value:  # other - self
-        other = _as_float(other, "-")
-        return _node(other - self.data, (self,), SUB_FROM_CONST, -1.0, other)
+        c = other if type(other) is float else _number(other, "-")
+        return _node(c - self.data, (self,), SUB_FROM_CONST, -1.0, c)
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = _lift(other, "*")
-        if isinstance(other, float):
-            return _node(self.data * other, (self,), MUL_CONST, other, other)
-        return _node(self.data * other.data, (self, other), MUL, (other.data, self.data))
+        if isinstance(other, Value):
+            return _node(self.data * other.data, (self, other), MUL, (other.data, self.data))
+        c = other if type(other) is float else _number(other, "*")
+        return _node(self.data * c, (self,), MUL_CONST, c, c)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        other = _lift(other, "/")
-        b = other if isinstance(other, float) else other.data
+        is_value = isinstance(other, Value)
+        b = other.data if is_value else _number(other, "/")
         if b == 0:
             raise ZeroDivisionError(f"/: division by zero ({self.data} / {b})")
         out = self.data / b
-        if isinstance(other, float):
-            return _node(out, (self,), MUL_CONST, 1.0 / b, 1.0 / b)
-        return _node(out, (self, other), DIV, (1.0 / b, -out / b))
+        if is_value:
+            return _node(out, (self, other), DIV, (1.0 / b, -out / b))
+        return _node(out, (self,), MUL_CONST, 1.0 / b, 1.0 / b)
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
-        other = _as_float(other, "/")
+        c = _number(other, "/")
         if self.data == 0:
-            raise ZeroDivisionError(f"/: division by zero ({other} / {self.data})")
-        out = other / self.data
-        return _node(out, (self,), DIV_CONST_BY, -out / self.data, other)
+            raise ZeroDivisionError(f"/: division by zero ({c} / {self.data})")
+        out = c / self.data
+        return _node(out, (self,), DIV_CONST_BY, -out / self.data, c)
 
     def __pow__(self, other: Value | Number) -> Value:
-        other = _lift(other, "**")
-        a = self.data
-        b = other if isinstance(other, float) else other.data
+        is_value = isinstance(other, Value)
+        a, b = self.data, other.data if is_value else _number(other, "**")
         out = _power(a, b)
-        if isinstance(other, float):
-            return _node(out, (self,), POW_CONST, _pow_base_rule(a, b), b)
-        return _node(out, (self, other), POW, (_pow_base_rule(a, b), _pow_exponent_rule(a, b, out)))
+        if is_value:
+            local = (_pow_base_rule(a, b), _pow_exponent_rule(a, b, out))
+            return _node(out, (self, other), POW, local)
+        return _node(out, (self,), POW_CONST, _pow_base_rule(a, b), b)
 
     def __rpow__(self, other: Number) -> Value:  # other ** self
-        base = _as_float(other, "**")
+        base = _number(other, "**")
         out = _power(base, self.data)
         local = out * math.log(base) if base > 0 else 0.0
         return _node(out, (self,), CONST_POW, local, base)
@@ -318,11 +350,9 @@ class Value:
     def __neg__(self) -> Value:
         return _node(-self.data, (self,), NEG, -1.0)
 
-    # Reflected forms: a number on the left of a Value.
+    # Reflected forms: a number on the left of a Value.  + and * commute.
     __radd__ = __add__
-
-    def __rmul__(self, other: Number) -> Value:
-        return self * other
+    __rmul__ = __mul__
 
     # --- Unary ops ------------------------------------------------------------
 
@@ -344,12 +374,7 @@ class Value:
         return _node(t, (self,), TANH, 1.0 - t * t)  # d tanh(a) = 1 - tanh(a)^2
 
     def sigmoid(self) -> Value:
-        a = self.data
-        if a >= 0:  # exp of a non-positive number only, so it never overflows
-            s = 1.0 / (1.0 + math.exp(-a))
-        else:
-            e = math.exp(a)
-            s = e / (1.0 + e)
+        s = sigmoid(self.data)
         return _node(s, (self,), SIGMOID, s * (1.0 - s))  # d s(a) = s(a)(1 - s(a))
 
     def relu(self) -> Value:
@@ -409,34 +434,11 @@ class Value:
         if not self.parents:
             self.grad += 1.0
             return
-        # Count each node's consumers within this graph, so a node is visited
-        # only after everything that uses it has passed its gradient back.
-        # Leaves are skipped: they pass nothing further back.
-        pending = _count_consumers(self, reset_grads=True)
-        self.grad = 1.0
-        ready = [self]
-        pop, push = ready.pop, ready.append
-        while ready:
-            node = pop()
-            parents = node.parents
-            g = node.grad
-            # Go one node at a time and apply the chain rule to each parent.
-            if len(parents) == 1:
-                parent = parents[0]
-                parent.grad += node._local * g
-                if parent.parents:
-                    left = pending[parent] - 1
-                    pending[parent] = left
-                    if not left:
-                        push(parent)
-            else:
-                for parent, local in zip(parents, node._local):
-                    parent.grad += local * g
-                    if parent.parents:
-                        left = pending[parent] - 1
-                        pending[parent] = left
-                        if not left:
-                            push(parent)
+        # Most graphs built by hand are trees (no intermediate node used twice),
+        # and a tree needs just one pass; the general case counts consumers first.
+        # Both visit nodes in backward_order(), so the sums match it to the bit.
+        if not _backward_tree(self):
+            _backward_graph(self)
 
     # --- Seeing backprop ----------------------------------------------------------
 
@@ -486,29 +488,110 @@ class Value:
         return _tree_text(self)
 
 
-def _count_consumers(root: Value, reset_grads: bool = False) -> dict[Value, int]:
-    """For each non-leaf node reachable from root: how many edges lead to it."""
-    pending = {root: 0}
-    stack = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        for parent in pop().parents:
+def _discover(root: Value, reset_grads: bool) -> list[Value]:
+    """The non-leaf nodes under root, each with ``_pending`` set to its number
+    of consumers in this graph (Kahn's algorithm counts them down to 0 again).
+    Leaves are skipped: they pass nothing further back.
+    """
+    order = [root]
+    for node in order:  # the list grows as it is walked
+        for parent in node.parents:
             if parent.parents:
-                if parent in pending:
-                    pending[parent] += 1
+                if parent._pending:
+                    parent._pending += 1
                 else:
-                    pending[parent] = 1
+                    parent._pending = 1
                     if reset_grads:
                         parent.grad = 0.0
-                    push(parent)
-    return pending
+                    order.append(parent)
+    return order
+
+
+def _backward_tree(root: Value) -> bool:
+    """Backpropagate in one depth-first pass, assuming no intermediate node is
+    used twice.  Returns False, having touched no leaf, as soon as one is.
+
+    Visits nodes in the order of :func:`_tree_order` (keep the two in step).
+    """
+    mark = object()  # this pass's visit mark
+    leaf_updates = []  # applied only once the graph proves to be a tree
+    root.grad = 1.0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        parents = node.parents
+        g = node.grad
+        # Apply the chain rule: each parent's gradient gets local * g.
+        if len(parents) == 1:
+            parent = parents[0]
+            if parent.parents:
+                if parent._mark is mark:
+                    return False
+                parent._mark = mark
+                parent.grad = node._local * g  # its one consumer: set, not add
+                stack.append(parent)
+            else:
+                leaf_updates.append((parent, node._local * g))
+        else:
+            for parent, local in zip(parents, node._local):
+                if parent.parents:
+                    if parent._mark is mark:
+                        return False
+                    parent._mark = mark
+                    parent.grad = local * g
+                    stack.append(parent)
+                else:
+                    leaf_updates.append((parent, local * g))
+    for leaf, contribution in leaf_updates:
+        leaf.grad += contribution
+    return True
+
+
+def _tree_order(root: Value) -> list[Value] | None:
+    """The order :func:`_backward_tree` visits nodes in, or None if the graph is not a tree."""
+    mark = object()
+    order = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for parent in node.parents:
+            if parent.parents:
+                if parent._mark is mark:
+                    return None
+                parent._mark = mark
+                stack.append(parent)
+    return order
+
+
+def _backward_graph(root: Value) -> None:
+    """Backpropagate through any graph: count each node's consumers, then
+    visit a node once all of them have passed their gradient back."""
+    order = _discover(root, reset_grads=True)
+    root.grad = 1.0
+    try:
+        ready = [root]
+        while ready:
+            node = ready.pop()
+            parents = node.parents
+            g = node.grad
+            local = node._local
+            for parent, local in zip(parents, (local,) if len(parents) == 1 else local):
+                parent.grad += local * g
+                if parent.parents:
+                    parent._pending -= 1
+                    if not parent._pending:
+                        ready.append(parent)
+    except BaseException:
+        for node in order:  # leave every counter at rest for the next call
+            node._pending = 0
+        raise
 
 
 def backward_order(root: Value) -> list[Value]:
-    """The non-leaf nodes under ``root``, root first, each before its parents.
-
-    This is the order in which backpropagation visits them: a node comes only
-    after every node that uses it.
+    """The non-leaf nodes under ``root``, root first, each before its parents:
+    the order in which backpropagation visits them, a node only after every
+    node that uses it.
 
     >>> a = Value(1.0, label="a")
     >>> b = (a * 2).exp()
@@ -517,16 +600,19 @@ def backward_order(root: Value) -> list[Value]:
     """
     if not root.parents:
         return []
-    pending = _count_consumers(root)
+    order = _tree_order(root)
+    if order is not None:  # a tree: depth-first order has each node after its one consumer
+        return order
+    _discover(root, reset_grads=False)
     order = []
     ready = [root]
-    while ready:
+    while ready:  # Kahn's algorithm: a node is ready once all its consumers are done
         node = ready.pop()
         order.append(node)
         for parent in node.parents:
             if parent.parents:
-                pending[parent] -= 1
-                if not pending[parent]:
+                parent._pending -= 1
+                if not parent._pending:
                     ready.append(parent)
     return order
 
@@ -552,32 +638,63 @@ def _finite(a: float, op: str) -> float:
 # --- Fused n-ary nodes ---------------------------------------------------------
 
 
-def linear(weights: Sequence[Value], inputs: Sequence[Value | Number], bias: Value) -> Value:
+def linear(
+    weights: Sequence[Value],
+    inputs: Sequence[Value | Number],
+    bias: Value,
+    activation: str | None = None,
+) -> Value:
     """``bias + sum(w * x)`` as one node: a neuron's weighted sum.
 
     Same number as the op-by-op expression (summed in the same order), but one
     node with ``2n + 1`` parents instead of ``2n`` nodes, so it is much faster
-    to build and to backpropagate.
+    to build and to backpropagate.  ``activation="relu"`` folds the ReLU into
+    the same node (its local factor is exactly 1 or 0, so the numbers match).
 
     >>> w = [Value(2.0), Value(-1.0)]
     >>> out = linear(w, [3.0, 4.0], Value(0.5))
     >>> out.backward()
     >>> out.data, [wi.grad for wi in w]
     (2.5, [3.0, 4.0])
+    >>> linear(w, [3.0, 8.0], Value(0.5), activation="relu").data
+    0.0
     """
     if len(weights) != len(inputs) or not weights:
         raise ValueError(
             f"linear: {len(weights)} weights and {len(inputs)} inputs (need n >= 1 of each)"
         )
+    if activation not in (None, "relu"):
+        raise ValueError(f"linear: activation must be None or 'relu', got {activation!r}")
     wd = [w.data for w in weights]
-    if any(isinstance(x, Value) for x in inputs):
-        inputs = [x if isinstance(x, Value) else Value(x) for x in inputs]  # numbers as leaves
+    try:  # the usual cases first: all Values, or all numbers
         xd = [x.data for x in inputs]
+    except AttributeError:
+        xd = None
+    if xd is not None:
         out = sum(map(mul, wd, xd), bias.data)
-        return _node(out, (*weights, *inputs, bias), LINEAR, (*xd, *wd, 1.0), len(wd))
-    xd = tuple(_as_float(x, "linear") for x in inputs)
-    out = sum(map(mul, wd, xd), bias.data)
-    return _node(out, (*weights, bias), LINEAR_OF_NUMBERS, (*xd, 1.0), xd)
+        parents, local, constant = (*weights, *inputs, bias), (*xd, *wd, 1.0), len(wd)
+        op = LINEAR if activation is None else LINEAR_RELU
+    elif any(isinstance(x, Value) for x in inputs):  # a mix: numbers become leaves
+        inputs = [x if isinstance(x, Value) else Value(x) for x in inputs]
+        return linear(weights, inputs, bias, activation)
+    else:
+        xd = tuple(x if type(x) is float else _number(x, "linear") for x in inputs)
+        out = sum(map(mul, wd, xd), bias.data)
+        parents, local, constant = (*weights, bias), (*xd, 1.0), xd
+        op = LINEAR_OF_NUMBERS if activation is None else LINEAR_OF_NUMBERS_RELU
+    if activation is not None and not out > 0:  # relu: 0, and no slope, at and below 0
+        return _node(0.0, parents, op, _zeros(len(local)), constant)
+    return _node(out, parents, op, local, constant)
+
+
+_ZEROS: dict[int, tuple[float, ...]] = {}
+
+
+def _zeros(n: int) -> tuple[float, ...]:
+    zeros = _ZEROS.get(n)
+    if zeros is None:
+        zeros = _ZEROS[n] = (0.0,) * n
+    return zeros
 
 
 def total(values: Iterable[Value | Number]) -> Value:
@@ -686,10 +803,10 @@ def custom_op(
         values = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
         datas = [v.data for v in values]
         try:
-            out = _as_float(forward(*datas), name)
+            out = _number(forward(*datas), name)
         except TypeError as error:
             raise TypeError(f"{name}: forward must return a real number ({error})") from None
-        locals_ = tuple(_as_float(d, f"{name} derivative") for d in rule(datas, out, None))
+        locals_ = tuple(_number(d, f"{name} derivative") for d in rule(datas, out, None))
         return _node(out, values, op, locals_[0] if len(values) == 1 else locals_)
 
     apply.__name__ = apply.__qualname__ = name

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from micrograd.engine import Value, custom_op, total
+from micrograd.engine import Value, custom_op, sigmoid, total
 
 __all__ = [
     "binary_cross_entropy",
@@ -88,10 +88,8 @@ def _softplus_forward(z: float) -> float:  # log(1 + e^z) without overflow
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
-def _sigmoid(z):
-    if isinstance(z, Value):
-        return z.sigmoid()
-    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+def _sigmoid(z):  # on floats, or on Values for second derivatives
+    return z.sigmoid() if isinstance(z, Value) else sigmoid(z)
 
 
 softplus = custom_op("softplus", _softplus_forward, lambda z, out: (_sigmoid(z),))

@@ -24,10 +24,11 @@ import json
 import math
 import random
 from collections.abc import Sequence
+from operator import attrgetter, mul
 from pathlib import Path
 from typing import Any
 
-from micrograd.engine import Value, linear
+from micrograd.engine import Value, is_grad_enabled, linear, sigmoid
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
 
@@ -48,6 +49,20 @@ class Module:
 
     def parameters(self) -> list[Value]:
         return []
+
+
+_ACTIVATE = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": lambda act: act,
+}
+# The same activations on plain floats, for evaluation under no_grad.
+_ACTIVATE_NUMBER = {
+    "tanh": math.tanh,
+    "sigmoid": sigmoid,
+}
+_data = attrgetter("data")
 
 
 def _check_activation(activation: str | None) -> str:
@@ -105,23 +120,23 @@ class Neuron(Module):
         if not isinstance(nin, int) or nin < 1:
             raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
         self.activation = _check_activation(activation)
+        self._activate = _ACTIVATE[self.activation]
         rng = random if rng is None else rng
         self.w = [Value(_initial_weight(rng, init, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0)
         self.fused = fused
 
     def __call__(self, x: Input | Sequence[Input]) -> Value:
-        if not isinstance(x, Sequence):
-            x = [x]  # the output of a one-neuron layer, or a single number
+        x = _as_list(x)
         if len(x) != len(self.w):
             raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
         if self.fused:
+            if self.activation == "relu":  # folded into the same node
+                return linear(self.w, x, self.b, activation="relu")
             act = linear(self.w, x, self.b)
         else:
             act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        if self.activation == "linear":
-            return act
-        return getattr(act, self.activation)()
+        return self._activate(act)
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
@@ -210,9 +225,30 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Input | Sequence[Input]) -> Value | list[Value]:
+        if not is_grad_enabled():  # nothing to record: compute on plain floats
+            return self._evaluate(x)
         for layer in self.layers:
             x = layer(x)
         return x
+
+    def _evaluate(self, x: Input | Sequence[Input]) -> Value | list[Value]:
+        xs = [_data(v) if isinstance(v, Value) else float(v) for v in _as_list(x)]
+        for layer in self.layers:
+            if len(xs) != len(layer.neurons[0].w):
+                raise ValueError(
+                    f"Neuron: expected {len(layer.neurons[0].w)} inputs, got {len(xs)}"
+                )
+            # The same sum in the same order as the graph-building path: same numbers.
+            sums = [sum(map(mul, map(_data, n.w), xs), n.b.data) for n in layer.neurons]
+            activation = layer.neurons[0].activation  # an MLP's layers are uniform
+            if activation == "relu":
+                xs = [z if z > 0 else 0.0 for z in sums]
+            elif activation == "linear":
+                xs = sums
+            else:
+                xs = list(map(_ACTIVATE_NUMBER[activation], sums))
+        out = [Value(v) for v in xs]
+        return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
@@ -309,6 +345,12 @@ class MLP(Module):
                     w.data = float(data)
                 neuron.b.data = float(saved["b"])
         return model
+
+
+def _as_list(x: Input | Sequence[Input]) -> list[Input] | tuple[Input, ...]:
+    if isinstance(x, (list, tuple)):
+        return x
+    return list(x) if isinstance(x, Sequence) else [x]  # e.g. a one-neuron layer's Value
 
 
 def _is_count(x: Any) -> bool:

@@ -118,7 +118,7 @@ def _number(x: float) -> str:
 def _op_text(node: Value) -> str:
     """The op as drawn: 'tanh', or '* 3' with a folded number."""
     op, constant = node.op, node.constant
-    if constant is None or isinstance(constant, (tuple, list)) or node.op == "linear":
+    if not isinstance(constant, float):  # none, or the bookkeeping of a fused node
         return op
     if node._op.constant_first:
         return f"{constant:g} {op}"

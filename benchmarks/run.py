@@ -1,0 +1,137 @@
+"""Benchmarks: this project against micrograd 0.1.0 and a minimal tape, in one run.
+
+    python benchmarks/run.py [--rounds N] [--quick]
+
+micrograd 0.1.0 has the same import name as this project, so it is installed
+into its own virtualenv (benchmarks/.venv-micrograd-0.1.0, made on first use
+with pip).  Each workload runs in a fresh process per implementation, the
+implementations interleaved round by round so that a noisy machine slows them
+all alike; each figure is the best of its rounds.  Ratios are what to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+MICROGRAD_VENV = HERE / ".venv-micrograd-0.1.0"
+
+
+def micrograd_python() -> str:
+    python = MICROGRAD_VENV / "bin" / "python"
+    if not python.exists():
+        print("installing micrograd 0.1.0 into", MICROGRAD_VENV, file=sys.stderr)
+        venv.create(MICROGRAD_VENV, with_pip=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "micrograd==0.1.0"], check=True)
+    return str(python)
+
+
+def run(python: str, implementation: str, workload: str, *extra: str) -> dict:
+    done = subprocess.run(
+        [python, str(HERE / "workloads.py"), implementation, workload, *extra],
+        capture_output=True,
+        text=True,
+        cwd=HERE,  # so that `import micrograd` finds the one installed for `python`
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{implementation} {workload} failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
+def best(rounds: int, jobs: dict[str, tuple], workload: str) -> dict[str, dict]:
+    """Run each job ``rounds`` times, interleaved; keep each key's smallest value."""
+    results: dict[str, dict] = {}
+    for _ in range(rounds):
+        for name, (python, implementation) in jobs.items():
+            figures = run(python, implementation, workload)
+            kept = results.setdefault(name, figures)
+            for key, value in figures.items():
+                kept[key] = min(kept[key], value)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument(
+        "--quick", action="store_true", help="skip micrograd 0.1.0's slow full-recipe check"
+    )
+    args = parser.parse_args()
+    ours = sys.executable
+    old = micrograd_python()
+    both = {
+        "micrograd 0.1.0": (old, "micrograd"),
+        "ours": (ours, "micrograd"),
+        "tape": (ours, "tape"),
+    }
+
+    started = time.perf_counter()
+    mlp = best(args.rounds, {**both, "ours, unfused": (ours, "ours-unfused")}, "mlp")
+    chain = best(args.rounds, both, "chain")
+    memory = best(1, both, "memory")
+    depth = best(1, {k: v for k, v in both.items() if k != "tape"}, "depth")
+    no_grad = best(args.rounds, {"ours": (ours, "micrograd")}, "no_grad")["ours"]
+    demo = best(min(args.rounds, 3), {"ours": (ours, "micrograd")}, "moons_demo")["ours"]
+
+    step = {name: r["mlp_step_ms"] for name, r in mlp.items()}
+    fwd = {name: r["forward_ns_per_node"] for name, r in chain.items()}
+    bwd = {name: r["backward_ns_per_node"] for name, r in chain.items()}
+    old_name = "micrograd 0.1.0"
+    rows = [
+        ("MLP training step: micrograd 0.1.0 / ours", step[old_name] / step["ours"], ">= 60x"),
+        ("MLP training step: ours / tape", step["ours"] / step["tape"], "<= 0.5x"),
+        ("MLP training step: ours unfused / tape", step["ours, unfused"] / step["tape"], ""),
+        (
+            "MLP training step: micrograd 0.1.0 / ours unfused",
+            step[old_name] / step["ours, unfused"],
+            "",
+        ),
+        ("chain forward: ours / tape", fwd["ours"] / fwd["tape"], "<= 1.5x"),
+        ("chain backward: ours / tape", bwd["ours"] / bwd["tape"], "<= 2.5x"),
+        ("chain forward: micrograd 0.1.0 / ours", fwd[old_name] / fwd["ours"], ""),
+        ("chain backward: micrograd 0.1.0 / ours", bwd[old_name] / bwd["ours"], ""),
+        (
+            "MLP forward: graph-building / no_grad",
+            no_grad["graph_forward_ms"] / no_grad["no_grad_forward_ms"],
+            ">= 3x",
+        ),
+    ]
+    day = time.strftime("%Y-%m-%d")
+    print(f"\nOne run, {args.rounds} interleaved rounds, best of each ({day}).\n")
+    print("| ratio | measured | target |\n|---|---|---|")
+    for name, ratio, target in rows:
+        print(f"| {name} | {ratio:.2f}x | {target} |")
+    print("\n| figure | micrograd 0.1.0 | ours | tape |\n|---|---|---|---|")
+    per_node = [f"{memory[k]['bytes_per_node']:.0f}" for k in (old_name, "ours", "tape")]
+    print(f"| bytes per graph node (1e5-node chain) | {' | '.join(per_node)} |")
+    deepest = [f"{depth[k]['deepest_chain']:,}" for k in (old_name, "ours")]
+    print(f"| deepest chain backward handles (up to 1e6) | {' | '.join(deepest)} | n/a |")
+    print(f"\nmoons demo, micrograd's recipe for 100 steps, ours: {demo['seconds']:.1f} s")
+
+    if not args.quick:
+        ours_losses = run(ours, "micrograd", "losses")["losses"]
+        old_losses = run(old, "micrograd", "losses")["losses"]
+        worst = max(abs(a - b) / abs(b) for a, b in zip(ours_losses, old_losses))
+        same = len(ours_losses) == len(old_losses) == 100 and worst <= 1e-12
+        verdict = "equal within 1e-12" if same else "DIFFERENT"
+        print(
+            "moons recipe losses at each of 100 steps, ours vs micrograd 0.1.0: "
+            f"largest relative difference {worst:.1e} ({verdict})"
+        )
+        if not same:
+            raise SystemExit(1)
+    print(f"(took {time.perf_counter() - started:.0f} s)")
+    if not all(math.isfinite(ratio) for _, ratio, _ in rows):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
