@@ -575,8 +575,8 @@ def _backward_graph(root: Value) -> None:
             node = ready.pop()
             parents = node.parents
             g = node.grad
-            local = node._local
-            for parent, local in zip(parents, (local,) if len(parents) == 1 else local):
+            locals_ = (node._local,) if len(parents) == 1 else node._local
+            for parent, local in zip(parents, locals_):
                 parent.grad += local * g
                 if parent.parents:
                     parent._pending -= 1
