@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 import math
 import sys
 from collections.abc import Sequence
@@ -146,6 +147,23 @@ def _write_steps(out: Value, directory: Path) -> None:
     print(f"wrote {count} steps and final.svg to {directory}")
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from micrograd.demos import DEMOS
+
+    if args.name is None:
+        print("demos (run one with: micrograd demo NAME [--out DIR] ...):")
+        for name, module in DEMOS.items():
+            doc = importlib.import_module(f"micrograd.demos.{module}").__doc__
+            print(f"  {name:<16}{doc.splitlines()[0]}")
+        return 0
+    if args.name not in DEMOS:
+        raise UsageError(f"unknown demo {args.name!r}; the demos are: {', '.join(DEMOS)}")
+    demo = importlib.import_module(f"micrograd.demos.{DEMOS[args.name]}")
+    from micrograd.demos import _common
+
+    return _common.run(demo.main, args.options)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
         raise UsageError(message)
@@ -192,6 +210,18 @@ def build_parser() -> argparse.ArgumentParser:
         "... (the graph after each step, its node highlighted) and DIR/final.svg",
     )
     graph.set_defaults(run=_graph)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run a demo (no NAME: list them)",
+        description="Run a demo: worked-example, xor, moons or spirals. With no NAME, list "
+        "them. Training demos take --steps N, --seed S, --quiet and --out DIR (pictures); "
+        "see micrograd demo NAME --help.",
+        add_help=False,
+    )
+    demo.add_argument("name", nargs="?", metavar="NAME")
+    demo.add_argument("options", nargs=argparse.REMAINDER)
+    demo.set_defaults(run=_demo)
     return parser
 
 

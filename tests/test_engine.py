@@ -434,3 +434,52 @@ def test_fused_nodes_with_a_single_parent():
     assert v.grad == 3.0
     with pytest.raises(ValueError, match="linear"):
         linear([], [], Value(0.0))
+
+
+def test_a_graph_node_takes_at_most_200_bytes():
+    import tracemalloc
+
+    steps = 10_000
+    gc.collect()
+    tracemalloc.start()
+    y = Value(0.5)
+    for _ in range(steps):
+        y = (y * 1.0001 + 0.001).tanh()
+    size, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert size / (3 * steps) <= 200
+
+
+def test_tree_and_shared_graphs_visit_nodes_in_backward_order():
+    # backward() takes a one-pass route for trees and a counting route for shared
+    # graphs; both must visit nodes in backward_order(), so sums match to the bit.
+    x = Value(0.7)
+    tree = ((x * 2).tanh() + (x * 3).exp()).sin()
+    shared_part = x * 2
+    shared = (shared_part.tanh() + shared_part.exp()).sin()
+    for root in (tree, shared):
+        x.grad = 0.0
+        root.backward()
+        via_backward = x.grad
+        x.grad = 0.0
+        for _ in root.backward_steps():
+            pass
+        assert x.grad == via_backward
+
+
+def test_backward_after_an_interrupted_backward_still_works():
+    class Interrupting(tuple):
+        def __iter__(self):
+            raise KeyboardInterrupt
+
+    x = Value(1.0)
+    h = x * 2
+    y = h * h + h  # h is shared: the counting route
+    healthy = y.parents[0]._local
+    y.parents[0]._local = Interrupting(healthy)
+    with pytest.raises(KeyboardInterrupt):
+        y.backward()
+    y.parents[0]._local = healthy
+    x.grad = 0.0
+    y.backward()
+    assert x.grad == (2 * 2.0 + 1) * 2

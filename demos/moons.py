@@ -1,0 +1,75 @@
+"""Moons: micrograd's classic demo.
+
+Two interleaving half-moons of points, one class each.  A small network (2
+inputs, two hidden layers of 16 ReLU neurons, 1 output score) learns to tell
+them apart: the sign of the score is the class.
+
+The loss is the SVM hinge loss, mean(relu(1 - y * score)), which is zero once
+every point is on the right side with a margin of 1, plus a little L2
+regularisation (1e-4 * sum of squared weights) to keep the weights small.
+Training is plain gradient descent with the learning rate decaying linearly
+from 1.0 to 0.1.
+
+Run it:  micrograd demo moons --out demo-out
+"""
+
+from __future__ import annotations
+
+import random
+
+from micrograd.demos import _common
+
+from micrograd.datasets import make_moons
+from micrograd.losses import hinge, l2
+from micrograd.nn import MLP
+from micrograd.optim import SGD, LinearDecay
+
+
+def accuracy(scores, y) -> float:
+    return sum((s.data > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)
+
+
+def predict(model, point) -> int:
+    return int(model(point).data > 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _common.parse(_common.parser("moons", __doc__.splitlines()[0], steps=100), argv)
+
+    # The data: 100 points, labels as -1 and +1 for the hinge loss.
+    X, labels = make_moons(100, noise=0.1, seed=args.seed)
+    y = [2 * t - 1 for t in labels]
+
+    # The model and the optimizer.  random.seed makes the weights reproducible.
+    random.seed(args.seed)
+    model = MLP(2, [16, 16, 1])
+    optimizer = SGD(model.parameters(), lr=1.0)
+    schedule = LinearDecay(optimizer, start=1.0, end=0.1, steps=args.steps)
+
+    progress = _common.Progress(args.steps, args.quiet)
+    losses = []
+    for step in range(args.steps):
+        # Forward: a score for every point, then the loss.
+        scores = [model(x) for x in X]
+        loss = hinge(scores, y) + 1e-4 * l2(model.parameters())
+        # Backward: gradients of the loss for every weight.
+        optimizer.zero_grad()
+        loss.backward()
+        # Update: a step downhill, then a smaller learning rate.
+        optimizer.step()
+        schedule.step()
+        losses.append(loss.data)
+        progress.update(step, loss.data, accuracy(scores, y))
+
+    # How it did, with the final weights.
+    scores = [model(x) for x in X]
+    final_loss = (hinge(scores, y) + 1e-4 * l2(model.parameters())).data
+    if args.out is not None:
+        for path in _common.pictures(args.out, "moons", model, X, labels, losses, predict):
+            print(f"wrote {path}")
+    _common.final_line(final_loss, accuracy(scores, y))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_common.run(main, None))

@@ -1,0 +1,61 @@
+"""XOR: the problem a single neuron can't solve.
+
+The output should be 1 when exactly one of the two inputs is 1.  No straight
+line separates those points, so one neuron fails; a hidden layer of four tanh
+neurons bends the boundary.  A sigmoid output neuron gives a probability, the
+loss is the mean squared error, and SGD with momentum does the descent.
+
+Run it:  micrograd demo xor --out demo-out
+"""
+
+from __future__ import annotations
+
+import random
+
+from micrograd.demos import _common
+
+from micrograd.datasets import xor
+from micrograd.losses import mse
+from micrograd.nn import MLP
+from micrograd.optim import SGD
+
+
+def accuracy(outputs, y) -> float:
+    return sum((o.data > 0.5) == bool(t) for o, t in zip(outputs, y)) / len(y)
+
+
+def predict(model, point) -> int:
+    return int(model(point).data > 0.5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _common.parse(_common.parser("xor", __doc__.splitlines()[0], steps=300), argv)
+
+    X, y = xor()
+    model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid",
+                rng=random.Random(args.seed))  # fmt: skip
+    optimizer = SGD(model.parameters(), lr=1.0, momentum=0.9)
+
+    progress = _common.Progress(args.steps, args.quiet)
+    losses = []
+    for step in range(args.steps):
+        outputs = [model(x) for x in X]  # forward
+        loss = mse(outputs, y)
+        optimizer.zero_grad()
+        loss.backward()  # backward
+        optimizer.step()  # update
+        losses.append(loss.data)
+        progress.update(step, loss.data, accuracy(outputs, y))
+
+    outputs = [model(x) for x in X]
+    for x, o, t in zip(X, outputs, y):
+        print(f"  {x[0]:.0f} xor {x[1]:.0f} = {t}   network says {o.data:.3f}")
+    if args.out is not None:
+        for path in _common.pictures(args.out, "xor", model, X, y, losses, predict):
+            print(f"wrote {path}")
+    _common.final_line(mse(outputs, y).data, accuracy(outputs, y))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_common.run(main, None))

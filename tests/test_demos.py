@@ -1,0 +1,121 @@
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FINAL = re.compile(r"^final: loss=(\d+\.\d+) accuracy=(\d\.\d+)$")
+TRAINING = ["xor", "moons", "spirals"]
+
+
+def demo(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "micrograd", "demo", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def final(done):
+    assert done.returncode == 0, done.stderr
+    match = FINAL.match(done.stdout.splitlines()[-1])
+    assert match, done.stdout.splitlines()[-1]
+    loss, accuracy = float(match[1]), float(match[2])
+    assert 0.0 <= accuracy <= 1.0
+    return loss, accuracy
+
+
+def test_demo_with_no_name_lists_the_demos():
+    done = demo()
+    assert done.returncode == 0
+    for name in ["worked-example", *TRAINING]:
+        assert re.search(rf"^  {name} +\S", done.stdout, flags=re.M)
+
+
+@pytest.mark.parametrize("name", TRAINING)
+def test_each_training_demo_runs_a_few_steps_and_ends_with_the_final_line(name):
+    done = demo(name, "--steps", "3", "--seed", "1")
+    final(done)
+    assert "step    3/3" in done.stderr  # the progress bar
+
+
+def test_quiet_means_no_progress_bar():
+    done = demo("xor", "--steps", "3", "--quiet")
+    final(done)
+    assert done.stderr == ""
+
+
+def test_same_seed_same_run():
+    assert (
+        demo("moons", "--steps", "3", "--quiet").stdout
+        == demo("moons", "--steps", "3", "--quiet").stdout
+    )
+
+
+def test_out_writes_a_decision_boundary_and_a_loss_curve(tmp_path):
+    done = demo("moons", "--steps", "2", "--quiet", "--out", str(tmp_path))
+    final(done)
+    for name in ("moons-boundary.png", "moons-loss.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
+
+
+def test_worked_example_checks_every_number_and_draws_the_graph(tmp_path):
+    done = demo("worked-example", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    for heading in ["forward", "loss", "deltas", "gradients", "updated weights"]:
+        assert re.search(rf"^{heading}", done.stdout, flags=re.M)
+    assert done.stdout.count("  ok") == 6 + 1 + 3 + 9 + 9
+    assert "every number agrees with the delta rule" in done.stdout
+    labels = {"".join(t.itertext()) for t in ET.parse(tmp_path / "worked-example.svg").iter()}
+    assert {"w1", "h1", "o", "L"} <= labels
+
+
+def test_demo_scripts_run_directly():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "demos" / "xor.py"), "--steps", "2", "--quiet"],
+        capture_output=True,
+        text=True,
+    )
+    final(done)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["nope"], "unknown demo 'nope'; the demos are: worked-example, xor, moons, spirals"),
+        (["moons", "--steps", "-3"], "--steps must be at least 1"),
+        (["moons", "--steps", "abc"], "--steps wants a whole number"),
+        (["moons", "--steps", "0"], "--steps must be at least 1"),
+        (["xor", "--out", "/proc/not-here"], "--out /proc/not-here: cannot write there"),
+        (["moons", "--frobnicate"], "unrecognized arguments"),
+    ],
+)
+def test_bad_arguments_get_one_line_and_exit_2(args, message):
+    done = demo(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_out_that_is_a_file_is_refused(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    done = demo("moons", "--out", str(blocker / "pictures"))
+    assert done.returncode == 2 and "cannot write there" in done.stderr
+
+
+@pytest.mark.slow
+def test_full_xor_learns_to_100_percent():
+    assert final(demo("xor", "--quiet"))[1] == 1.0
+
+
+@pytest.mark.slow
+def test_full_moons_reaches_97_percent():
+    assert final(demo("moons", "--quiet"))[1] >= 0.97
+
+
+@pytest.mark.slow
+def test_full_spirals_reaches_90_percent():
+    assert final(demo("spirals", "--quiet"))[1] >= 0.90
