@@ -36,20 +36,17 @@ def make_moons(
     _check(n_samples, noise, "make_moons")
     rng = random.Random(seed)
     n_top = n_samples // 2
-    n_bottom = n_samples - n_top
-    X = [
-        [math.cos(math.pi * i / max(n_top - 1, 1)), math.sin(math.pi * i / max(n_top - 1, 1))]
-        for i in range(n_top)
-    ]
-    X += [
-        [
-            1 - math.cos(math.pi * i / max(n_bottom - 1, 1)),
-            0.5 - math.sin(math.pi * i / max(n_bottom - 1, 1)),
-        ]
-        for i in range(n_bottom)
-    ]
-    y = [0] * n_top + [1] * n_bottom
+    top = _circle(n_top, math.pi, endpoint=True)
+    bottom = _circle(n_samples - n_top, math.pi, endpoint=True)
+    X = [[c, s] for c, s in top] + [[1 - c, 0.5 - s] for c, s in bottom]
+    y = [0] * len(top) + [1] * len(bottom)
     return _shuffled_with_noise(X, y, noise, rng)
+
+
+def _circle(n: int, sweep: float, endpoint: bool) -> list[tuple[float, float]]:
+    """``n`` evenly spaced (cos t, sin t), t from 0 across ``sweep`` (reaching it if ``endpoint``)."""
+    steps = max(n - 1, 1) if endpoint else n
+    return [(math.cos(sweep * i / steps), math.sin(sweep * i / steps)) for i in range(n)]
 
 
 def make_circles(
@@ -61,16 +58,10 @@ def make_circles(
         raise ValueError(f"make_circles: factor must be between 0 and 1, got {factor}")
     rng = random.Random(seed)
     n_outer = n_samples // 2
-    n_inner = n_samples - n_outer
-    X = [
-        [math.cos(2 * math.pi * i / n_outer), math.sin(2 * math.pi * i / n_outer)]
-        for i in range(n_outer)
-    ]
-    X += [
-        [factor * math.cos(2 * math.pi * i / n_inner), factor * math.sin(2 * math.pi * i / n_inner)]
-        for i in range(n_inner)
-    ]
-    y = [0] * n_outer + [1] * n_inner
+    outer = _circle(n_outer, 2 * math.pi, endpoint=False)
+    inner = _circle(n_samples - n_outer, 2 * math.pi, endpoint=False)
+    X = [[c, s] for c, s in outer] + [[factor * c, factor * s] for c, s in inner]
+    y = [0] * len(outer) + [1] * len(inner)
     return _shuffled_with_noise(X, y, noise, rng)
 
 

@@ -4,12 +4,12 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 import micrograd
 from micrograd.engine import Value, backward_order, custom_op, grad, linear, no_grad, total
-from micrograd.testing import GradcheckError, gradcheck, gradgradcheck
-from micrograd.testing.strategies import ALL_OPS, expressions
+from micrograd.testing import gradcheck, gradgradcheck
+from micrograd.testing.strategies import expressions
 
 # --- Value basics -------------------------------------------------------------
 
@@ -401,30 +401,6 @@ def test_first_order_path_equals_the_derivative_rules(case):
     first = grad(out, values)
     through_rules = [g.data for g in grad(out, values, create_graph=True)]
     assert first == pytest.approx(through_rules, rel=1e-12, abs=1e-15)
-
-
-def test_500_drawn_expressions_pass_gradcheck_and_cover_every_op():
-    covered = set()
-
-    @settings(max_examples=500, derandomize=True, database=None, deadline=None)
-    @given(expressions())
-    def check(case):
-        fn, inputs = case
-        assert gradcheck(fn, inputs)
-        covered.update(fn.ops)
-
-    check()
-    assert covered == ALL_OPS
-
-
-def test_gradcheck_catches_a_wrong_custom_derivative():
-    wrong = custom_op("cube", lambda x: x**3, lambda x, out: (2 * x,))
-    with pytest.raises(GradcheckError) as caught:
-        gradcheck(lambda a, b: wrong(a) + b, [2.0, 1.0])
-    message = str(caught.value)
-    assert isinstance(caught.value, AssertionError)
-    assert "input 0 at 2.0: analytic 4.0, numeric 12.000" in message
-    assert "input 1 at 1.0: analytic 1.0" in message
 
 
 def test_fused_nodes_with_a_single_parent():
