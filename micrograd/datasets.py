@@ -44,7 +44,7 @@ def make_moons(
 
 
 def _circle(n: int, sweep: float, endpoint: bool) -> list[tuple[float, float]]:
-    """``n`` evenly spaced (cos t, sin t), t from 0 across ``sweep`` (reaching it if ``endpoint``)."""
+    """``n`` evenly spaced (cos t, sin t), t from 0 across ``sweep`` (to it if ``endpoint``)."""
     steps = max(n - 1, 1) if endpoint else n
     return [(math.cos(sweep * i / steps), math.sin(sweep * i / steps)) for i in range(n)]
 
