@@ -34,9 +34,26 @@ import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import mul
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-__all__ = ["Value", "custom_op", "grad", "is_grad_enabled", "linear", "no_grad", "total"]
+if TYPE_CHECKING:  # for type hints only: the engine imports no third-party package
+    import graphviz
+
+__all__ = [
+    "Op",
+    "ParentUpdate",
+    "Step",
+    "Value",
+    "backward_order",
+    "custom_op",
+    "grad",
+    "is_grad_enabled",
+    "linear",
+    "no_grad",
+    "node_names",
+    "sigmoid",
+    "total",
+]
 
 Number = int | float
 
@@ -64,10 +81,6 @@ class Op(NamedTuple):
 
 def _is_value(x: object) -> bool:
     return isinstance(x, Value)
-
-
-def _exp(x):
-    return x.exp() if _is_value(x) else math.exp(x)
 
 
 def _log(x):
@@ -132,7 +145,7 @@ COS = Op("cos", lambda i, out, c: (-_sin(i[0]),))
 LINEAR = Op("linear", lambda i, out, n: (*i[n : 2 * n], *i[:n], 1.0))
 LINEAR_OF_NUMBERS = Op("linear", lambda i, out, xs: (*xs, 1.0))
 LINEAR_RELU = Op(
-    "linear+relu", lambda i, out, n: tuple(_step(out) * d for d in LINEAR[1](i, out, n))
+    "linear+relu", lambda i, out, n: tuple(_step(out) * d for d in LINEAR.derivative(i, out, n))
 )
 LINEAR_OF_NUMBERS_RELU = Op(
     "linear+relu", lambda i, out, xs: tuple(_step(out) * d for d in (*xs, 1.0))
@@ -859,7 +872,7 @@ class Step(NamedTuple):
             for u in self.updates
         ]
 
-    def draw(self, **options: Any):
+    def draw(self, **options: Any) -> graphviz.Digraph:
         """The whole graph (a ``graphviz.Digraph``) with this step's node and
         its edges to its parents highlighted; options go to ``micrograd.viz.draw_dot``."""
         if _viz is None:

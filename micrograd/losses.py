@@ -26,9 +26,10 @@ __all__ = [
 ]
 
 Scalar = Value | float | int
+Scalars = Scalar | Sequence[Scalar]
 
 
-def _pairs(predictions, targets, name: str) -> tuple[list[Value], list]:
+def _pairs(predictions: Scalars, targets: Scalars, name: str) -> tuple[list[Value], list]:
     single = not isinstance(predictions, (list, tuple))
     predictions = [predictions] if single else list(predictions)
     targets = [targets] if not isinstance(targets, (list, tuple)) else list(targets)
@@ -45,7 +46,7 @@ def _mean(losses: list[Value]) -> Value:
     return total(losses) * (1.0 / len(losses))
 
 
-def mse(predictions, targets, reduction: str = "mean") -> Value:
+def mse(predictions: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
     """Mean squared error, ``mean((p - t)^2)``; ``reduction="sum"`` for the plain sum.
 
     The textbook delta rule uses half the sum: ``0.5 * mse(o, y, reduction="sum")``.
@@ -68,7 +69,7 @@ def _clamped_log(p: Value) -> Value:
     return Value(_LOG_FLOOR)
 
 
-def binary_cross_entropy(probabilities, targets) -> Value:
+def binary_cross_entropy(probabilities: Scalars, targets: Scalars) -> Value:
     """``-mean(t log p + (1 - t) log(1 - p))`` for probabilities p and targets t in [0, 1].
 
     As in PyTorch, a log of 0 counts as -100, so a confident mistake stays finite.
@@ -96,7 +97,7 @@ softplus = custom_op("softplus", _softplus_forward, lambda z, out: (_sigmoid(z),
 softplus.__doc__ = "``log(1 + exp(z))``, computed without overflow; its derivative is sigmoid(z)."
 
 
-def binary_cross_entropy_with_logits(logits, targets) -> Value:
+def binary_cross_entropy_with_logits(logits: Scalars, targets: Scalars) -> Value:
     """Binary cross-entropy on raw scores: ``mean(softplus(z) - t z)``.
 
     The same as ``binary_cross_entropy(sigmoid(z), t)`` but stable for any z:
@@ -106,7 +107,9 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
     return _mean([softplus(z) - z * t for z, t in zip(logits, targets)])
 
 
-def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target_index) -> Value:
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target_index: int | Sequence[int]
+) -> Value:
     """Softmax cross-entropy: ``-log softmax(logits)[target_index]``.
 
     Computed as ``logsumexp(logits) - logits[target]`` with the largest logit
@@ -130,7 +133,7 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target_
     return log_sum_exp - logits[target_index]
 
 
-def hinge(scores, targets) -> Value:
+def hinge(scores: Scalars, targets: Scalars) -> Value:
     """The SVM max-margin loss: ``mean(relu(1 - y * score))`` for labels y of -1 or +1."""
     scores, targets = _pairs(scores, targets, "hinge")
     return _mean([(1 + -y * s).relu() for s, y in zip(scores, targets)])
