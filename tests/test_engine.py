@@ -313,6 +313,14 @@ def test_hessian_vector_product():
     assert hv == [pytest.approx(2 * -0.5 + 2 * 3.0), pytest.approx(2 * 1.5 + 2 * math.exp(-0.5))]
 
 
+def test_second_derivative_through_an_exponent_of_exactly_zero():
+    # d2/dx dy of x * x**y at (1, 0) is 1: PyTorch says 0 there, finite differences agree with us.
+    x, y = Value(1.0), Value(0.0)
+    dx, _ = grad(x * x**y, [x, y], create_graph=True)
+    assert grad(dx, [x, y]) == [0.0, 1.0]
+    assert gradgradcheck(lambda a, b: a * a**b, [1.0, 0.0])
+
+
 def test_gradients_of_gradients_can_be_backpropagated():
     x = Value(2.0)
     (dy,) = grad(x**3, [x], create_graph=True)

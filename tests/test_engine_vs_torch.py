@@ -1,10 +1,10 @@
 """The engine against PyTorch in float64, on the same expressions."""
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 
-from micrograd.engine import Value, grad
-from micrograd.testing.strategies import expressions
+from micrograd.engine import Value, grad, no_grad
+from micrograd.testing.strategies import Expression, expressions
 
 torch = pytest.importorskip("torch")
 
@@ -59,9 +59,29 @@ def test_value_and_gradient_match_torch(case):
     assert [v.grad for v in values] == pytest.approx(expected, rel=1e-10, abs=1e-12)
 
 
+def zero_exponents(tree, inputs):
+    """True if some `base ** exponent` has an exponent Value of exactly 0 here."""
+    name, *children = tree
+    if name == "x":
+        return False
+    if name == "**":
+        with no_grad():
+            if fn_value(children[1], inputs) == 0.0:
+                return True
+    return any(zero_exponents(child, inputs) for child in children)
+
+
+def fn_value(tree, inputs):
+    return Expression(tree, len(inputs))(*map(Value, inputs)).data
+
+
 @given(expressions(max_leaves=6))
 def test_second_derivatives_match_torch(case):
     fn, inputs = case
+    # PyTorch's pow backward masks an exponent of exactly 0 with a `where`, so its
+    # second derivative through the exponent is 0 there (and 1 at 1e-9).  Ours is
+    # right at that point (test_engine checks it against finite differences).
+    assume(not zero_exponents(fn.tree, inputs))
     values = [Value(x) for x in inputs]
     first = grad(fn(*values), values, create_graph=True)
     tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
