@@ -41,9 +41,12 @@ def parser(name: str, description: str, steps: int | None = None) -> argparse.Ar
 
 
 def parse(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse the options, and check now, not after training, that --out will work."""
     args = p.parse_args(argv)
     if args.out is not None:
         check_writable(args.out)
+        if hasattr(args, "steps"):  # a training demo: its pictures need matplotlib
+            _pyplot()
     return args
 
 

@@ -14,6 +14,7 @@ import argparse
 import ast
 import importlib
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -237,3 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"micrograd: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `micrograd demo | head`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

@@ -119,3 +119,28 @@ def test_full_moons_reaches_97_percent():
 @pytest.mark.slow
 def test_full_spirals_reaches_90_percent():
     assert final(demo("spirals", "--quiet"))[1] >= 0.90
+
+
+def test_out_without_matplotlib_fails_before_training(tmp_path):
+    # A stand-in `matplotlib` that cannot be imported, first on the path.
+    (tmp_path / "matplotlib").mkdir()
+    (tmp_path / "matplotlib" / "__init__.py").write_text("raise ImportError('not here')\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "micrograd", "demo", "moons", "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == "micrograd demo: error: --out needs matplotlib: pip install 'micrograd[demos]'\n"
+    )
+
+
+def test_listing_into_a_closed_pipe_is_quiet():
+    done = subprocess.run(
+        f"'{sys.executable}' -m micrograd demo | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout.startswith("demos") and "Traceback" not in done.stderr
