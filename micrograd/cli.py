@@ -171,6 +171,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``micrograd`` command's argument parser, with its subcommands.
+
+    >>> build_parser().parse_args(["graph", "x * 2", "--value", "x=3"]).value
+    ['x=3']
+    """
     parser = _Parser(
         prog="micrograd",
         description="See backpropagation: draw computation graphs and run the demos.",
@@ -227,7 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (2 for a usage error)."""
+    """Run the command line; returns the exit code (2 for a usage error).
+
+    >>> main(["graph", "x * x", "--value", "x=3"])
+    out = 9
+    dout/dx = 6
+    0
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

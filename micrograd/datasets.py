@@ -32,7 +32,12 @@ def _check(n: int, noise: float, name: str) -> None:
 def make_moons(
     n_samples: int = 100, noise: float = 0.0, seed: int | None = None
 ) -> tuple[Points, list[int]]:
-    """Two interleaving half circles (class 0 on top, class 1 below), as scikit-learn's."""
+    """Two interleaving half circles (class 0 on top, class 1 below), as scikit-learn's.
+
+    >>> X, y = make_moons(4, seed=0)
+    >>> [[round(a, 2), round(b, 2)] for a, b in X], y
+    ([[0.0, 0.5], [1.0, 0.0], [-1.0, 0.0], [2.0, 0.5]], [1, 0, 0, 1])
+    """
     _check(n_samples, noise, "make_moons")
     rng = random.Random(seed)
     n_top = n_samples // 2
@@ -52,7 +57,12 @@ def _circle(n: int, sweep: float, endpoint: bool) -> list[tuple[float, float]]:
 def make_circles(
     n_samples: int = 100, noise: float = 0.0, factor: float = 0.5, seed: int | None = None
 ) -> tuple[Points, list[int]]:
-    """A small circle (class 1) inside a large one (class 0); ``factor`` is their ratio."""
+    """A small circle (class 1) inside a large one (class 0); ``factor`` is their ratio.
+
+    >>> X, y = make_circles(8, factor=0.5, seed=0)
+    >>> sorted({round((a * a + b * b) ** 0.5, 6) for a, b in X})
+    [0.5, 1.0]
+    """
     _check(n_samples, noise, "make_circles")
     if not 0 < factor < 1:
         raise ValueError(f"make_circles: factor must be between 0 and 1, got {factor}")
@@ -68,7 +78,12 @@ def make_circles(
 def make_spirals(
     n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: int | None = None
 ) -> tuple[Points, list[int]]:
-    """``classes`` arms spiralling out from the origin, ``n_per_class`` points each (CS231n's)."""
+    """``classes`` arms spiralling out from the origin, ``n_per_class`` points each (CS231n's).
+
+    >>> X, y = make_spirals(10, classes=3, seed=0)
+    >>> len(X), sorted(set(y))
+    (30, [0, 1, 2])
+    """
     _check(n_per_class, noise, "make_spirals")
     if not isinstance(classes, int) or classes < 2:
         raise ValueError(f"make_spirals: classes must be an int >= 2, got {classes!r}")
@@ -86,7 +101,11 @@ def make_spirals(
 
 
 def xor() -> tuple[Points, list[int]]:
-    """The four points of XOR: the class is 1 when exactly one input is 1."""
+    """The four points of XOR: the class is 1 when exactly one input is 1.
+
+    >>> xor()[1]
+    [0, 1, 1, 0]
+    """
     return [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0]
 
 

@@ -159,7 +159,11 @@ _grad_enabled = True
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside a :func:`no_grad` block."""
+    """True unless inside a :func:`no_grad` block.
+
+    >>> is_grad_enabled()
+    True
+    """
     return _grad_enabled
 
 
@@ -281,12 +285,20 @@ class Value:
 
     @property
     def op(self) -> str:
-        """The op that made this Value ('+', 'tanh', ...), or '' for a leaf."""
+        """The op that made this Value ('+', 'tanh', ...), or '' for a leaf.
+
+        >>> (Value(1.0) * Value(2.0)).op, Value(1.0).op
+        ('*', '')
+        """
         return self._op.name if self._op else ""
 
     @property
     def constant(self) -> float | int | tuple | None:
-        """The number folded into this node (the 2 of ``v * 2``), else None."""
+        """The number folded into this node (the 2 of ``v * 2``), else None.
+
+        >>> (Value(1.0) * 2).constant
+        2.0
+        """
         return self._constant
 
     def __repr__(self) -> str:
@@ -370,6 +382,11 @@ class Value:
     # --- Unary ops ------------------------------------------------------------
 
     def exp(self) -> Value:
+        """e to the power of this Value.
+
+        >>> Value(0.0).exp().data
+        1.0
+        """
         try:
             out = math.exp(self.data)
         except OverflowError:
@@ -377,34 +394,69 @@ class Value:
         return _node(out, (self,), EXP, out)  # d exp(a) = exp(a)
 
     def log(self) -> Value:
+        """The natural logarithm; the input must be positive.
+
+        >>> Value(1.0).log().data
+        0.0
+        """
         a = self.data
         if not a > 0:
             raise ValueError(f"log: needs a positive input, got {a}")
         return _node(math.log(a), (self,), LOG, 1.0 / a)  # d log(a) = 1/a
 
     def tanh(self) -> Value:
+        """The hyperbolic tangent, between -1 and 1.
+
+        >>> Value(0.0).tanh().data
+        0.0
+        """
         t = math.tanh(self.data)  # stable: +-1.0 at +-1000
         return _node(t, (self,), TANH, 1.0 - t * t)  # d tanh(a) = 1 - tanh(a)^2
 
     def sigmoid(self) -> Value:
+        """The logistic function ``1 / (1 + e^-x)``, between 0 and 1.
+
+        >>> Value(0.0).sigmoid().data
+        0.5
+        """
         s = sigmoid(self.data)
         return _node(s, (self,), SIGMOID, s * (1.0 - s))  # d s(a) = s(a)(1 - s(a))
 
     def relu(self) -> Value:
+        """``max(0, x)``: the rectified linear unit.
+
+        >>> Value(-2.0).relu().data, Value(3.0).relu().data
+        (0.0, 3.0)
+        """
         a = self.data
         if a > 0:
             return _node(a, (self,), RELU, 1.0)  # d relu(a) = 1 for a > 0
         return _node(0.0, (self,), RELU, 0.0)  # and 0 for a <= 0 (0 at the kink)
 
     def abs(self) -> Value:
+        """The absolute value (also ``abs(v)``).
+
+        >>> abs(Value(-2.5)).data
+        2.5
+        """
         a = self.data
         return _node(abs(a), (self,), ABS, _sign(a))  # d |a| = sign(a), 0 at 0
 
     def sin(self) -> Value:
+        """The sine (radians).
+
+        >>> Value(0.0).sin().data
+        0.0
+        """
         a = _finite(self.data, "sin")
         return _node(math.sin(a), (self,), SIN, math.cos(a))  # d sin(a) = cos(a)
 
     def cos(self) -> Value:
+        """The cosine (radians).
+
+        >>> Value(0.0).cos().data
+        1.0
+        """
         a = _finite(self.data, "cos")
         return _node(math.cos(a), (self,), COS, -math.sin(a))  # d cos(a) = -sin(a)
 
@@ -845,6 +897,11 @@ class Step(NamedTuple):
     ``str(step)`` reads like ``o = tanh(n): dL/do = 1.0000 -> dL/dn += 1.0000 * 0.5000 = 0.5000``:
     the node's formula, its upstream gradient dL/d(node), and for each parent
     ``upstream * local derivative = the parent's gradient after adding it``.
+
+    >>> x = Value(3.0, label="x")
+    >>> step = next((x * x).backward_steps())
+    >>> step.upstream, [(u.local, u.grad_after) for u in step.updates]
+    (1.0, [(3.0, 3.0), (3.0, 6.0)])
     """
 
     root: Value
@@ -864,7 +921,13 @@ class Step(NamedTuple):
         return f"{head} -> {'; '.join(parts)}"
 
     def explain_lines(self) -> list[str]:
-        """One line per edge: ``dL/dn += dL/do * do/dn = 1.0000 * 0.5000 = 0.5000``."""
+        """One line per edge: ``dL/dn += dL/do * do/dn = 1.0000 * 0.5000 = 0.5000``.
+
+        >>> n = Value(0.0, label="n")
+        >>> o = n.exp(); o.label = "o"
+        >>> next(o.backward_steps()).explain_lines()
+        ['do/dn += do/do * do/dn = 1.0000 * 1.0000 = 1.0000']
+        """
         root, name = self.names[self.root], self.names[self.node]
         return [
             f"d{root}/d{self.names[u.parent]} += d{root}/d{name} * d{name}/d{self.names[u.parent]}"

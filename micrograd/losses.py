@@ -50,6 +50,9 @@ def mse(predictions: Scalars, targets: Scalars, reduction: str = "mean") -> Valu
     """Mean squared error, ``mean((p - t)^2)``; ``reduction="sum"`` for the plain sum.
 
     The textbook delta rule uses half the sum: ``0.5 * mse(o, y, reduction="sum")``.
+
+    >>> mse([Value(1.0), Value(3.0)], [0.0, 1.0]).data
+    2.5
     """
     predictions, targets = _pairs(predictions, targets, "mse")
     squares = [(p - t) ** 2 for p, t in zip(predictions, targets)]
@@ -73,6 +76,9 @@ def binary_cross_entropy(probabilities: Scalars, targets: Scalars) -> Value:
     """``-mean(t log p + (1 - t) log(1 - p))`` for probabilities p and targets t in [0, 1].
 
     As in PyTorch, a log of 0 counts as -100, so a confident mistake stays finite.
+
+    >>> round(binary_cross_entropy(Value(0.9), 1.0).data, 6)
+    0.105361
     """
     probabilities, targets = _pairs(probabilities, targets, "binary_cross_entropy")
     for p in probabilities:
@@ -102,6 +108,9 @@ def binary_cross_entropy_with_logits(logits: Scalars, targets: Scalars) -> Value
 
     The same as ``binary_cross_entropy(sigmoid(z), t)`` but stable for any z:
     it never takes the log of a probability that rounded to 0 or 1.
+
+    >>> binary_cross_entropy_with_logits(Value(-1000.0), 1.0).data
+    1000.0
     """
     logits, targets = _pairs(logits, targets, "binary_cross_entropy_with_logits")
     return _mean([softplus(z) - z * t for z, t in zip(logits, targets)])
@@ -134,11 +143,19 @@ def cross_entropy(
 
 
 def hinge(scores: Scalars, targets: Scalars) -> Value:
-    """The SVM max-margin loss: ``mean(relu(1 - y * score))`` for labels y of -1 or +1."""
+    """The SVM max-margin loss: ``mean(relu(1 - y * score))`` for labels y of -1 or +1.
+
+    >>> hinge([Value(2.0), Value(0.5)], [1, 1]).data  # the second is inside the margin
+    0.25
+    """
     scores, targets = _pairs(scores, targets, "hinge")
     return _mean([(1 + -y * s).relu() for s, y in zip(scores, targets)])
 
 
 def l2(params: Sequence[Value]) -> Value:
-    """The sum of squares of the parameters; multiply by a strength (e.g. 1e-4) to regularise."""
+    """The sum of squares of the parameters; multiply by a strength (e.g. 1e-4) to regularise.
+
+    >>> l2([Value(3.0), Value(-4.0)]).data
+    25.0
+    """
     return total([p * p for p in params])

@@ -41,13 +41,21 @@ Input = Value | float | int
 
 
 class Module:
-    """Anything with parameters: ``parameters()`` lists them, ``zero_grad()`` zeroes their grads."""
+    """Anything with parameters: ``parameters()`` lists them, ``zero_grad()`` zeroes their grads.
+
+    >>> n = Neuron(2, rng=random.Random(0))
+    >>> n([1.0, 2.0]).backward()
+    >>> n.zero_grad(); [p.grad for p in n.parameters()]
+    [0.0, 0.0, 0.0]
+    """
 
     def zero_grad(self) -> None:
+        """Set every parameter's grad to 0 (leaves accumulate across backward calls)."""
         for p in self.parameters():
             p.grad = 0.0
 
     def parameters(self) -> list[Value]:
+        """The Values that training adjusts: weights, then bias, neuron by neuron."""
         return []
 
 

@@ -58,7 +58,10 @@ MAX_NODES = 5000
 
 
 class RendererNotFound(RuntimeError):
-    """Neither a system Graphviz ``dot`` nor ``graphviz-pure`` could be found."""
+    """Neither a system Graphviz ``dot`` nor ``graphviz-pure`` could be found.
+
+    The message says how to install one; ``.dot`` output needs neither.
+    """
 
 
 # --- The graph --------------------------------------------------------------------
@@ -154,6 +157,10 @@ def draw_dot(
 
     Node names come from the traversal order (v0 is root), so the same graph
     gives the same DOT source in any process.
+
+    >>> dot = draw_dot(Value(2.0, label="a").exp())
+    >>> dot.source.count("shape=record"), "label=exp" in dot.source
+    (2, True)
     """
     import graphviz
 
@@ -217,6 +224,9 @@ def find_renderer() -> str | None:
 
     Order: ``$MICROGRAD_DOT`` if set; a system Graphviz ``dot`` on PATH; the
     ``graphviz-pure`` program on PATH or beside this Python.
+
+    >>> find_renderer()  # doctest: +SKIP
+    '/home/me/project/.venv/bin/graphviz-pure'
     """
     override = os.environ.get("MICROGRAD_DOT")
     if override:
@@ -256,7 +266,12 @@ def _pipe(source: str, fmt: str) -> bytes:
 
 
 def to_svg(root: Value | graphviz.Digraph, **draw_options) -> str:
-    """The graph as SVG text (``root`` may also be a Digraph from :func:`draw_dot`)."""
+    """The graph as SVG text (``root`` may also be a Digraph from :func:`draw_dot`).
+
+    >>> svg = to_svg(Value(1.0, label="a") * 2)
+    >>> svg.startswith("<?xml") and ">a</text>" in svg
+    True
+    """
     dot = root if not isinstance(root, Value) else draw_dot(root, **draw_options)
     return _pipe(dot.source, "svg").decode()
 
@@ -272,6 +287,11 @@ def render(root: Value | graphviz.Digraph, path: str | Path, **draw_options) -> 
     Raises:
         ValueError: an unknown suffix.
         RendererNotFound: for .svg or .png with no renderer (.dot needs none).
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> render(Value(1.0).tanh(), folder / "graph.dot").read_text().startswith("digraph")
+    True
     """
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())

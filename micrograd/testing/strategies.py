@@ -79,7 +79,12 @@ ALL_OPS: frozenset[str] = frozenset(_OPS)
 
 @dataclass(frozen=True)
 class Expression:
-    """A drawn expression: call it on Values; its repr is the formula."""
+    """A drawn expression: call it on Values; its repr is the formula.
+
+    >>> fn = Expression(("tanh", ("x", 0)), 1)
+    >>> fn, fn(Value(0.0)).data
+    (tanh(x0), 0.0)
+    """
 
     tree: tuple
     n_inputs: int
@@ -171,6 +176,11 @@ def expressions(
     Returns (as drawn examples):
         ``fn``, an :class:`Expression` taking one Value per input, and
         ``inputs``, a list of floats.
+
+    >>> from hypothesis import find
+    >>> fn, inputs = find(expressions(ops=["exp"]), lambda case: "exp" in case[0].ops)
+    >>> fn, fn(*map(Value, inputs)).data == math.exp(inputs[0])
+    (exp(x0), True)
     """
     names = sorted(ALL_OPS if ops is None else ops)
     unknown = set(names) - ALL_OPS
