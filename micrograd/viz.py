@@ -225,8 +225,8 @@ def find_renderer() -> str | None:
     Order: ``$MICROGRAD_DOT`` if set; a system Graphviz ``dot`` on PATH; the
     ``graphviz-pure`` program on PATH or beside this Python.
 
-    >>> find_renderer()  # doctest: +SKIP
-    '/home/me/project/.venv/bin/graphviz-pure'
+    >>> Path(find_renderer()).name in ("dot", "graphviz-pure")  # after pip install micrograd
+    True
     """
     override = os.environ.get("MICROGRAD_DOT")
     if override:
