@@ -488,7 +488,9 @@ class Value:
         Leaves (Values made by you, with no parents) *accumulate* across calls,
         as in PyTorch: call ``zero_grad()`` or set ``.grad = 0`` between
         steps.  Intermediate nodes are reset first, so they hold the gradient
-        of the latest call.
+        of the latest call.  (Like the grads themselves, the bookkeeping lives
+        on the nodes: don't backpropagate through one graph from two threads
+        at once.)
 
         >>> a = Value(2.0)
         >>> b = (a * 3) * 4
