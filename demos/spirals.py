@@ -24,16 +24,18 @@ from micrograd.optim import Adam, StepDecay
 BATCH = 32
 
 
-def predict(model, point) -> int:
-    scores = [s.data for s in model(point)]
+def predicted_class(logits) -> int:
+    """The class with the highest score."""
+    scores = [s.data for s in logits]
     return scores.index(max(scores))
 
 
-def evaluate(model, X, y) -> tuple[float, float]:
-    """Loss and accuracy on the whole set."""
-    logits = [model(x) for x in X]
-    right = sum(predict(model, x) == t for x, t in zip(X, y))
-    return cross_entropy(logits, y).data, right / len(y)
+def predict(model, point) -> int:
+    return predicted_class(model(point))
+
+
+def accuracy(rows_of_logits, y) -> float:
+    return sum(predicted_class(row) == t for row, t in zip(rows_of_logits, y)) / len(y)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,24 +51,22 @@ def main(argv: list[str] | None = None) -> int:
     step, epoch = 0, 0
     while step < args.steps:
         for batch in batches(list(zip(X, y)), BATCH, seed=args.seed + epoch):
-            logits = [model(x) for x, _ in batch]  # forward, a batch at a time
-            loss = cross_entropy(logits, [t for _, t in batch])
+            points, targets = [x for x, _ in batch], [t for _, t in batch]
+            logits = [model(x) for x in points]  # forward, a batch at a time
+            loss = cross_entropy(logits, targets)
             optimizer.zero_grad()
             loss.backward()  # backward
             optimizer.step()  # update
             schedule.step()
             losses.append(loss.data)
-            right = sum(
-                max(range(3), key=lambda k, row=row: row[k].data) == t
-                for row, (_, t) in zip(logits, batch)
-            )
-            progress.update(step, loss.data, right / len(batch))
+            progress.update(step, loss.data, accuracy(logits, targets))
             step += 1
             if step == args.steps:
                 break
         epoch += 1
 
-    final_loss, final_accuracy = evaluate(model, X, y)
+    logits = [model(x) for x in X]  # how it does on the whole set
+    final_loss, final_accuracy = cross_entropy(logits, y).data, accuracy(logits, y)
     if args.out is not None:
         for path in _common.pictures(args.out, "spirals", model, X, y, losses, predict):
             print(f"wrote {path}")
