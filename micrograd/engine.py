@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from operator import mul
+from functools import reduce
+from operator import add, mul
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # for type hints only: the engine imports no third-party package
@@ -52,6 +54,7 @@ __all__ = [
     "no_grad",
     "node_names",
     "sigmoid",
+    "sum_left_to_right",
     "total",
 ]
 
@@ -224,6 +227,24 @@ def sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
+
+
+if sys.version_info >= (3, 12):
+
+    def sum_left_to_right(numbers: Iterable[float], start: float = 0.0) -> float:
+        """``start + n1 + n2 + ...``, added in that order with plain float addition.
+
+        This is what builtin ``sum`` did before Python 3.12, and what a chain of
+        ``+`` nodes does, so fused nodes give micrograd's numbers to the last bit.
+        (From 3.12 on, ``sum`` of floats is compensated: more accurate, different.)
+
+        >>> sum_left_to_right([1e16, 1.0, -1e16])
+        0.0
+        """
+        return reduce(add, numbers, start)
+
+else:  # builtin sum adds floats left to right, and is the fastest way to do it
+    sum_left_to_right = sum
 
 
 def _number(data: object, what: str) -> float:
@@ -738,7 +759,7 @@ def linear(
     except AttributeError:
         xd = None
     if xd is not None:
-        out = sum(map(mul, wd, xd), bias.data)
+        out = sum_left_to_right(map(mul, wd, xd), bias.data)
         parents, local, constant = (*weights, *inputs, bias), (*xd, *wd, 1.0), len(wd)
         op = LINEAR if activation is None else LINEAR_RELU
     elif any(isinstance(x, Value) for x in inputs):  # a mix: numbers become leaves
@@ -746,7 +767,7 @@ def linear(
         return linear(weights, inputs, bias, activation)
     else:
         xd = tuple(x if type(x) is float else _number(x, "linear") for x in inputs)
-        out = sum(map(mul, wd, xd), bias.data)
+        out = sum_left_to_right(map(mul, wd, xd), bias.data)
         parents, local, constant = (*weights, bias), (*xd, 1.0), xd
         op = LINEAR_OF_NUMBERS if activation is None else LINEAR_OF_NUMBERS_RELU
     if activation is not None and not out > 0:  # relu: 0, and no slope, at and below 0
@@ -772,7 +793,7 @@ def total(values: Iterable[Value | Number]) -> Value:
     6.0
     """
     values = tuple(v if isinstance(v, Value) else Value(v) for v in values)
-    out = float(sum(v.data for v in values))
+    out = sum_left_to_right((v.data for v in values), 0.0)
     return _node(out, values, TOTAL, 1.0 if len(values) == 1 else (1.0,) * len(values))
 
 

@@ -28,7 +28,7 @@ from operator import attrgetter, mul
 from pathlib import Path
 from typing import Any
 
-from micrograd.engine import Value, is_grad_enabled, linear, sigmoid
+from micrograd.engine import Value, is_grad_enabled, linear, sigmoid, sum_left_to_right
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
 
@@ -217,7 +217,6 @@ class MLP(Module):
         self.nouts = list(nouts)
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation)
-        self.init = init
         sizes = [nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
@@ -247,7 +246,9 @@ class MLP(Module):
                     f"Neuron: expected {len(layer.neurons[0].w)} inputs, got {len(xs)}"
                 )
             # The same sum in the same order as the graph-building path: same numbers.
-            sums = [sum(map(mul, map(_data, n.w), xs), n.b.data) for n in layer.neurons]
+            sums = [
+                sum_left_to_right(map(mul, map(_data, n.w), xs), n.b.data) for n in layer.neurons
+            ]
             activation = layer.neurons[0].activation  # an MLP's layers are uniform
             if activation == "relu":
                 xs = [z if z > 0 else 0.0 for z in sums]

@@ -67,27 +67,6 @@ class RendererNotFound(RuntimeError):
 # --- The graph --------------------------------------------------------------------
 
 
-def _graph_values(root: Value, max_nodes: int) -> list[Value]:
-    """Every Value under root, root first, in a fixed depth-first order (no recursion)."""
-    seen = {root}
-    order = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        order.append(node)
-        if len(order) > max_nodes:
-            raise ValueError(
-                f"draw_dot: the graph has more than max_nodes={max_nodes} values; "
-                f"pass a larger max_nodes to draw it anyway (layout may take a while), "
-                f"or draw a part of it by passing an inner Value as the root"
-            )
-        for parent in reversed(node.parents):
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return order
-
-
 _RECORD_SPECIALS = str.maketrans(
     {
         "\\": "\\\\",
@@ -166,9 +145,15 @@ def draw_dot(
 
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
-    values = _graph_values(root, max_nodes)
-    names = {v: f"v{i}" for i, v in enumerate(values)}
     shown = node_names(root)  # labels, or the names that steps and traces use (mul2)
+    if len(shown) > max_nodes:
+        raise ValueError(
+            f"draw_dot: the graph has {len(shown)} values, more than max_nodes={max_nodes}; "
+            "pass a larger max_nodes to draw it anyway (layout may take a while), "
+            "or draw a part of it by passing an inner Value as the root"
+        )
+    values = list(shown)  # depth-first from the root, the same order in any process
+    names = {v: f"v{i}" for i, v in enumerate(values)}
     marked = set(highlight)
     largest = max((abs(v.grad) for v in values if math.isfinite(v.grad)), default=0.0)
 

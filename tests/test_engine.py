@@ -467,3 +467,12 @@ def test_backward_after_an_interrupted_backward_still_works():
     x.grad = 0.0
     y.backward()
     assert x.grad == (2 * 2.0 + 1) * 2
+
+
+def test_fused_sums_add_left_to_right_as_a_chain_of_plus_nodes_does():
+    # Python 3.12's builtin sum() is compensated; micrograd's numbers come from
+    # plain left-to-right addition, and so must the fused nodes'.
+    values = [Value(1e16), Value(1.0), Value(-1e16), Value(1.0)]
+    assert total(values).data == sum(values).data == 1.0
+    w = [Value(1e16), Value(1.0), Value(-1e16)]
+    assert linear(w, [1.0, 1.0, 1.0], Value(0.0)).data == (w[0] + w[1] + w[2]).data
