@@ -39,7 +39,7 @@ def accuracy(rows_of_logits, y) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _common.parse(_common.parser("spirals", __doc__.splitlines()[0], steps=600), argv)
+    args = _common.parse(_common.parser("spirals", __doc__.splitlines()[0], steps=300), argv)
 
     X, y = make_spirals(100, classes=3, noise=0.2, seed=args.seed)
     model = MLP(2, [32, 32, 3], rng=random.Random(args.seed), init="he")
