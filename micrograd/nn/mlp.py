@@ -1,4 +1,4 @@
-"""Neurons, layers and multi-layer perceptrons built from Values.
+"""Neurons, layers and multi-layer perceptrons built from Values, as in micrograd 0.1.0.
 
 The defaults reproduce micrograd 0.1.0 exactly: ReLU hidden layers, a linear
 last layer, weights from ``random.uniform(-1, 1)`` and biases of 0.
@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from micrograd.engine import Value, is_grad_enabled, linear, sigmoid, sum_left_to_right
+from micrograd.nn.module import Module
 
-__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
+__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Neuron"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("uniform", "xavier", "he")
@@ -38,25 +39,6 @@ FORMAT = "micrograd.MLP"
 FORMAT_VERSION = 1
 
 Input = Value | float | int
-
-
-class Module:
-    """Anything with parameters: ``parameters()`` lists them, ``zero_grad()`` zeroes their grads.
-
-    >>> n = Neuron(2, rng=random.Random(0))
-    >>> n([1.0, 2.0]).backward()
-    >>> n.zero_grad(); [p.grad for p in n.parameters()]
-    [0.0, 0.0, 0.0]
-    """
-
-    def zero_grad(self) -> None:
-        """Set every parameter's grad to 0 (leaves accumulate across backward calls)."""
-        for p in self.parameters():
-            p.grad = 0.0
-
-    def parameters(self) -> list[Value]:
-        """The Values that training adjusts: weights, then bias, neuron by neuron."""
-        return []
 
 
 _ACTIVATE = {
