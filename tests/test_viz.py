@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from micrograd import viz
+from micrograd.viz import graph as viz
 from micrograd.engine import Value
 from micrograd.nn import MLP
 from micrograd.viz import RendererNotFound, draw_dot, find_renderer, render, to_svg
