@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from micrograd.viz import graph as viz
 from micrograd.engine import Value
 from micrograd.nn import MLP
 from micrograd.viz import RendererNotFound, draw_dot, find_renderer, render, to_svg
+from micrograd.viz import graph as viz
 
 SVG = "{http://www.w3.org/2000/svg}"
 
