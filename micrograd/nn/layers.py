@@ -1,0 +1,173 @@
+"""``Linear`` and ``Embedding``: the two layers every sequence model starts from.
+
+Weights are laid out as PyTorch lays them out (``weight`` of a Linear is
+``out_features`` rows of ``in_features``), so numbers can be checked against
+PyTorch and exported to it.
+
+    >>> import random
+    >>> layer = Linear(3, 2, rng=random.Random(0))
+    >>> out = layer([1.0, 2.0, 3.0])
+    >>> len(out), len(layer.parameters())
+    (2, 8)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from micrograd.engine import Value, linear
+from micrograd.nn.module import Module
+
+__all__ = ["Embedding", "Linear"]
+
+Input = Value | float | int
+
+
+def _check_size(value: Any, what: str, owner: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{owner}: {what} must be a positive int, got {value!r}")
+    return value
+
+
+def uniform_matrix(rows: int, cols: int, bound: float, rng: Any) -> list[list[Value]]:
+    """``rows`` lists of ``cols`` Values drawn from uniform(-bound, bound), row by row.
+
+    >>> [[round(w.data, 3) for w in row] for row in uniform_matrix(1, 2, 1.0, random.Random(0))]
+    [[0.689, 0.516]]
+    """
+    return [[Value(rng.uniform(-bound, bound)) for _ in range(cols)] for _ in range(rows)]
+
+
+def weighted_sums(
+    rows: Sequence[Sequence[Value]], inputs: Sequence[Input], biases: Sequence[Value] | None
+) -> list[Value]:
+    """``bias_j + sum_k rows[j][k] * inputs[k]`` for each row j, one fused node per row.
+
+    Without biases, each row gets a fresh constant 0 (not a parameter).
+
+    >>> w = [[Value(1.0), Value(2.0)]]
+    >>> weighted_sums(w, [3.0, 4.0], None)[0].data
+    11.0
+    """
+    if biases is None:
+        return [linear(row, inputs, Value(0.0)) for row in rows]
+    return [linear(row, inputs, b) for row, b in zip(rows, biases)]
+
+
+class Linear(Module):
+    """A fully connected layer: ``y = weight @ x + bias``, as ``torch.nn.Linear``.
+
+    Args:
+        in_features: the length of the input list.
+        out_features: the length of the output list.
+        bias: learn a bias per output (default) or not.
+        rng: a ``random.Random`` for the weights; default the ``random`` module.
+
+    Weights and bias start uniform in ``(-1/sqrt(in_features), 1/sqrt(in_features))``,
+    PyTorch's default.  Calling it on a list of ``in_features`` Values or numbers
+    returns a list of ``out_features`` Values, always a list.
+
+    >>> layer = Linear(2, 1, bias=False, rng=random.Random(0))
+    >>> layer.weight[0][0].data = 2.0; layer.weight[0][1].data = -1.0
+    >>> [y.data for y in layer([3.0, 4.0])]
+    [2.0]
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.in_features = _check_size(in_features, "in_features", "Linear")
+        self.out_features = _check_size(out_features, "out_features", "Linear")
+        rng = random if rng is None else rng
+        bound = 1.0 / math.sqrt(in_features)
+        self.weight = uniform_matrix(out_features, in_features, bound, rng)
+        # As in PyTorch, ``bias`` is the list of Values, or None when there is none.
+        self.bias: list[Value] | None = (
+            [Value(rng.uniform(-bound, bound)) for _ in range(out_features)] if bias else None
+        )
+
+    def __call__(self, x: Sequence[Input]) -> list[Value]:
+        if isinstance(x, Value) or len(x) != self.in_features:
+            got = 1 if isinstance(x, Value) else len(x)
+            raise ValueError(f"Linear: expected {self.in_features} inputs, got {got}")
+        return weighted_sums(self.weight, x, self.bias)
+
+    def _tensors(self) -> dict[str, Any]:
+        tensors: dict[str, Any] = {"weight": self.weight}
+        if self.bias is not None:
+            tensors["bias"] = self.bias
+        return tensors
+
+    def parameters(self) -> list[Value]:
+        return _flatten(self._tensors())
+
+    def __repr__(self) -> str:
+        sizes = f"in_features={self.in_features}, out_features={self.out_features}"
+        return f"Linear({sizes}, bias={self.bias is not None})"
+
+
+class Embedding(Module):
+    """A lookup table: ``emb(i)`` is row ``i`` of ``weight``, as ``torch.nn.Embedding``.
+
+    Args:
+        num_embeddings: how many rows (e.g. the vocabulary size).
+        embedding_dim: the length of each row.
+        rng: a ``random.Random`` for the weights; default the ``random`` module.
+
+    Rows start from a standard normal, PyTorch's default.  Only the rows you look
+    up get gradients.
+
+    >>> emb = Embedding(27, 4, rng=random.Random(0))
+    >>> row = emb(3)
+    >>> len(row), row[0] is emb.weight[3][0]
+    (4, True)
+    """
+
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, rng: random.Random | None = None
+    ) -> None:
+        self.num_embeddings = _check_size(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = _check_size(embedding_dim, "embedding_dim", "Embedding")
+        rng = random if rng is None else rng
+        self.weight = [
+            [Value(rng.gauss(0.0, 1.0)) for _ in range(embedding_dim)]
+            for _ in range(num_embeddings)
+        ]
+
+    def __call__(self, index: int) -> list[Value]:
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise TypeError(f"Embedding: the index must be an int, got {index!r}")
+        if not 0 <= index < self.num_embeddings:
+            raise IndexError(
+                f"Embedding: index {index} is out of range 0..{self.num_embeddings - 1}"
+            )
+        return list(self.weight[index])  # a new list: appending to it can't change the table
+
+    def _tensors(self) -> dict[str, Any]:
+        return {"weight": self.weight}
+
+    def parameters(self) -> list[Value]:
+        return _flatten(self._tensors())
+
+    def __repr__(self) -> str:
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
+
+
+def _flatten(tensors: dict[str, Any]) -> list[Value]:
+    """Every Value of nested lists, in order: ``parameters()`` follows ``_tensors()``."""
+    out: list[Value] = []
+    stack = list(reversed(list(tensors.values())))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Value):
+            out.append(item)
+        else:
+            stack.extend(reversed(item))
+    return out
