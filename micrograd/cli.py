@@ -15,6 +15,7 @@ import ast
 import importlib
 import math
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,15 +49,28 @@ def parse_expression(text: str, values: dict[str, Value]) -> Value:
     micrograd.cli.UsageError: calls are limited to tanh, exp, log, relu, sigmoid, sin, cos, abs
     """
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = ast.parse(text.strip(), mode="eval")  # a leading space is no indent here
     except SyntaxError as error:
         raise UsageError(f"cannot parse the expression: {error.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise UsageError("cannot parse the expression: too deeply nested or malformed") from None
+    for node in ast.walk(tree):
+        number = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(number, (int, float)) and not _is_finite(number):
+            shown = ast.get_source_segment(text.strip(), node) or "a number"
+            shown = shown if len(shown) <= 30 else shown[:27] + "..."
+            raise UsageError(f"{shown} is not a finite number")
     try:
         return _build(tree.body, values)
     except RecursionError:
         raise UsageError("the expression is too deeply nested") from None
+
+
+def _is_finite(number: int | float) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _build(node: ast.AST, values: dict[str, Value]) -> Value | float:
@@ -67,9 +81,15 @@ def _build(node: ast.AST, values: dict[str, Value]) -> Value | float:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise UsageError(f"only numbers are allowed, not {node.value!r}")
-        return float(node.value)
+        return float(node.value)  # finite: checked in parse_expression
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](_build(node.left, values), _build(node.right, values))
+        left, right = _build(node.left, values), _build(node.right, values)
+        combine = _BINARY[type(node.op)]
+        if isinstance(left, Value) or isinstance(right, Value):
+            return combine(left, right)
+        # Numbers alone are folded, but through the Value op all the same: plain floats
+        # would turn (-8)**(1/3) into a complex number and 0/0 into an error naming no op.
+        return combine(Value(left), right).data
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand = _build(node.operand, values)
         return -operand if isinstance(node.op, ast.USub) else operand
@@ -108,6 +128,8 @@ def _graph(args: argparse.Namespace) -> int:
     values: dict[str, Value] = {}
     for assignment in args.value:
         name, number = _parse_assignment(assignment)
+        if name in values:
+            raise UsageError(f"--value {name} is given twice; give each input once")
         values[name] = Value(number, label=name)
     if args.output is not None and args.output.suffix.lower() not in (".svg", ".png", ".dot"):
         raise UsageError(f"-o {args.output}: the file should end in .svg, .png or .dot")
@@ -117,35 +139,58 @@ def _graph(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     if not isinstance(out, Value):
         out = Value(out)
-    out.label = out.label or "out"
+    if not out.label:
+        out.label = _output_name(values)
+    # Every file is written before anything is printed, so a reader that stops early
+    # (`| head -1`) cannot leave the pictures unwritten.
+    lines = [] if args.steps is None else _write_steps(out, args.steps)
     if args.steps is None:
         out.backward()
-    else:
-        _write_steps(out, args.steps)
-    print(f"{out.label} = {out.data:.6g}")
-    for name, v in values.items():
-        print(f"d{out.label}/d{name} = {v.grad:.6g}")
+    lines.append(f"{out.label} = {out.data:.6g}")
+    lines.extend(f"d{out.label}/d{name} = {v.grad:.6g}" for name, v in values.items())
     if args.output is not None:
-        try:
-            render(out, args.output)
-        except (RendererNotFound, OSError) as error:
-            raise UsageError(str(error)) from None
-        print(f"wrote {args.output}")
+        _render(out, args.output, f"-o {args.output}")
+        lines.append(f"wrote {args.output}")
+    print("\n".join(lines))
     return 0
 
 
-def _write_steps(out: Value, directory: Path) -> None:
-    """Backprop one step at a time, drawing the graph after each: step-001.svg, ..., final.svg."""
+def _output_name(inputs: dict[str, Value]) -> str:
+    """``out``, or ``out2``, ``out3``... when an input has that name (``dout/dout`` would be
+    ambiguous)."""
+    name, k = "out", 1
+    while name in inputs:
+        k += 1
+        name = f"out{k}"
+    return name
+
+
+def _render(root: Value, path: Path, what: str) -> None:
+    try:
+        render(root, path)
+    except RecursionError:
+        raise
+    except (RendererNotFound, RuntimeError, OSError, subprocess.TimeoutExpired) as error:
+        # RuntimeError: the renderer ran and failed (e.g. MICROGRAD_DOT=/bin/false).
+        raise UsageError(f"{what}: {error}") from None
+
+
+def _write_steps(out: Value, directory: Path) -> list[str]:
+    """Backprop one step at a time, drawing the graph after each: step-001.svg, ..., final.svg.
+
+    Returns the lines to print: each step, then what was written.
+    """
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        count = 0
-        for count, step in enumerate(out.backward_steps(), start=1):
-            print(step)
-            render(step.draw(), directory / f"step-{count:03d}.svg")
-        render(out, directory / "final.svg")
-    except (RendererNotFound, OSError) as error:
+    except OSError as error:
         raise UsageError(f"--steps {directory}: {error}") from None
-    print(f"wrote {count} steps and final.svg to {directory}")
+    lines = []
+    for count, step in enumerate(out.backward_steps(), start=1):
+        lines.append(str(step))
+        _render(step.draw(), directory / f"step-{count:03d}.svg", f"--steps {directory}")
+    _render(out, directory / "final.svg", f"--steps {directory}")
+    lines.append(f"wrote {len(lines)} steps and final.svg to {directory}")
+    return lines
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -231,6 +276,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _expression_last(argv: Sequence[str]) -> list[str]:
+    """argparse takes ``graph "-x"`` for an unknown option; move such an EXPR behind ``--``.
+
+    An EXPR that starts with ``-h`` or ``-o`` still reads as that option: write ``(-o)``.
+
+    >>> _expression_last(["graph", "-x * y", "--value", "x=1"])
+    ['graph', '--value', 'x=1', '--', '-x * y']
+    """
+    argv = list(argv)
+    if not argv or argv[0] != "graph" or "--" in argv:
+        return argv
+    takes_a_value = {"--value", "-o", "--output", "--steps"}
+    i = 1
+    while i < len(argv):
+        token = argv[i]
+        if token in takes_a_value:
+            i += 2
+            continue
+        if token.startswith("-") and not token.startswith("--") and token[:2] not in ("-h", "-o"):
+            return [*argv[:i], *argv[i + 1 :], "--", token]
+        i += 1
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for a usage error).
 
@@ -241,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_expression_last(sys.argv[1:] if argv is None else argv))
         if args.command is None:
             parser.print_help()
             return 0

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -84,13 +85,23 @@ _RECORD_SPECIALS = str.maketrans(
 )
 
 
+# What XML 1.0 cannot hold: control characters other than tab, newline and carriage return,
+# lone surrogates (they cannot even be encoded as UTF-8), and U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def escape_label(text: str) -> str:
     """Text made literal inside a Graphviz record label (and valid in the SVG).
 
+    Characters that XML cannot hold (NUL, U+FFFF, a lone surrogate...) become U+FFFD, the
+    replacement character, so a drawing of any label is well-formed SVG.
+
     >>> escape_label('<b> & {a|b}')
     '\\\\<b\\\\> &amp; \\\\{a\\\\|b\\\\}'
+    >>> escape_label("a\\x00b\\uffff") == "a\\ufffdb\\ufffd"
+    True
     """
-    return str(text).translate(_RECORD_SPECIALS)
+    return _NOT_XML.sub("\ufffd", str(text)).translate(_RECORD_SPECIALS)
 
 
 def _number(x: float) -> str:
@@ -237,6 +248,14 @@ _NO_RENDERER = (
 def _pipe(source: str, fmt: str) -> bytes:
     program = find_renderer()
     if program is None:
+        override = os.environ.get("MICROGRAD_DOT")
+        if override:  # the user chose this program: the fix is there, not in installing one
+            raise RendererNotFound(
+                f"no Graphviz renderer found: MICROGRAD_DOT={override!r} names a program that "
+                "does not exist "
+                "(or is not executable); point it at Graphviz's `dot` or `graphviz-pure`, "
+                "or unset it"
+            )
         raise RendererNotFound(_NO_RENDERER)
     try:
         done = subprocess.run(
@@ -245,8 +264,8 @@ def _pipe(source: str, fmt: str) -> bytes:
     except OSError as error:
         raise RendererNotFound(f"{_NO_RENDERER} ({program}: {error})") from None
     if done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip()
-        raise RuntimeError(f"{Path(program).name} failed (exit {done.returncode}): {message}")
+        message = done.stderr.decode(errors="replace").strip() or "no message"
+        raise RuntimeError(f"{program} failed (exit {done.returncode}): {message}")
     return done.stdout
 
 
