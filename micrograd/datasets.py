@@ -14,9 +14,19 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from importlib import resources
 from typing import TypeVar
 
-__all__ = ["batches", "make_circles", "make_moons", "make_spirals", "xor"]
+__all__ = [
+    "batches",
+    "make_circles",
+    "make_moons",
+    "make_spirals",
+    "names",
+    "remember_first",
+    "xor",
+]
 
 T = TypeVar("T")
 Points = list[list[float]]
@@ -137,3 +147,51 @@ def batches(
         random.Random(seed).shuffle(order)
     for start in range(0, len(order), size):
         yield [data[i] for i in order[start : start + size]]
+
+
+# --- Sequences ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _names() -> tuple[str, ...]:
+    text = resources.files("micrograd").joinpath("data/names.txt").read_text(encoding="utf-8")
+    return tuple(line for line in text.splitlines() if line)
+
+
+def names() -> list[str]:
+    """The 32,033 lowercase first names of Karpathy's makemore, one string each.
+
+    Shipped with the package (``micrograd/data/names.txt``), so no download; the
+    characters are ``a`` to ``z``.  Each call returns a new list, safe to shuffle.
+
+    >>> words = names()
+    >>> len(words), words[:3]
+    (32033, ['emma', 'olivia', 'ava'])
+    """
+    return list(_names())
+
+
+def remember_first(n: int, length: int, seed: int | None = None) -> list[tuple[list[int], int]]:
+    """The long-range memory task: ``n`` pairs ``(bits, target)`` where ``bits`` is
+    ``length`` random 0/1 values and ``target == bits[0]``.
+
+    A model that reads the bits one at a time must carry the first one through
+    ``length - 1`` steps: easy to state, hard for a plain RNN whose gradients
+    vanish on the way back.
+
+    >>> data = remember_first(3, 5, seed=0)
+    >>> [len(bits) for bits, _ in data], all(target == bits[0] for bits, target in data)
+    ([5, 5, 5], True)
+    >>> remember_first(2, 4, seed=1) == remember_first(2, 4, seed=1)
+    True
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"remember_first: n must be a positive int, got {n!r}")
+    if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+        raise ValueError(f"remember_first: length must be a positive int, got {length!r}")
+    rng = random.Random(seed)
+    pairs = []
+    for _ in range(n):
+        bits = [rng.randrange(2) for _ in range(length)]
+        pairs.append((bits, bits[0]))
+    return pairs

@@ -62,3 +62,38 @@ def test_batches_cover_every_item_once_and_are_seeded():
 def test_bad_arguments_are_value_errors(call):
     with pytest.raises(ValueError):
         call()
+
+
+# --- Sequences ----------------------------------------------------------------------
+
+
+def test_names_are_the_32033_lowercase_names_of_makemore():
+    from micrograd.datasets import names
+
+    words = names()
+    assert len(words) == 32033
+    assert words[0] == "emma" and words[-1] == "zzyzx"
+    assert set("".join(words)) == set("abcdefghijklmnopqrstuvwxyz")
+    assert max(map(len, words)) == 15  # a GPT's block_size of 16 fits every name plus an end
+    words.clear()  # the caller owns its list
+    assert len(names()) == 32033
+
+
+def test_remember_first_is_deterministic_shaped_and_balanced():
+    from micrograd.datasets import remember_first
+
+    data = remember_first(400, 12, seed=5)
+    assert data == remember_first(400, 12, seed=5)
+    assert data != remember_first(400, 12, seed=6)
+    assert all(len(bits) == 12 and set(bits) <= {0, 1} for bits, _ in data)
+    assert all(target == bits[0] for bits, target in data)
+    ones = sum(target for _, target in data)
+    assert 150 < ones < 250  # both classes, roughly equally
+
+
+@pytest.mark.parametrize("n, length", [(0, 5), (5, 0), (2.5, 5), (5, True)])
+def test_remember_first_rejects_bad_sizes_naming_them(n, length):
+    from micrograd.datasets import remember_first
+
+    with pytest.raises(ValueError, match="remember_first"):
+        remember_first(n, length, seed=0)
