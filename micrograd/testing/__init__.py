@@ -23,6 +23,7 @@ Random expressions to feed it come from :mod:`micrograd.testing.strategies`
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from micrograd.engine import Value, grad, no_grad
@@ -64,16 +65,32 @@ def _compare(
     atol: float,
     rtol: float,
 ) -> bool:
-    bad = [abs(a - n) > atol + rtol * abs(n) for a, n in zip(analytic, numeric)]
+    # NaN compares false with everything, so `abs(a - n) > tol` alone would pass it: a
+    # value that is not finite is a failure of its own, never a silent pass.
+    finite = [math.isfinite(a) and math.isfinite(n) for a, n in zip(analytic, numeric)]
+    bad = [
+        not ok or abs(a - n) > atol + rtol * abs(n) for a, n, ok in zip(analytic, numeric, finite)
+    ]
     if any(bad):
         lines = [
-            f"  {label}: analytic {a!r}, numeric {n!r}" + ("  <-- mismatch" if b else "")
-            for label, a, n, b in zip(labels, analytic, numeric, bad)
+            f"  {label}: analytic {a!r}, numeric {n!r}"
+            + ("" if not b else "  <-- mismatch" if ok else "  <-- not finite (NaN or infinity)")
+            for label, a, n, b, ok in zip(labels, analytic, numeric, bad, finite)
         ]
         raise GradcheckError(
             f"gradient mismatch for {sum(bad)} of {len(bad)} {what}:\n" + "\n".join(lines)
         )
     return True
+
+
+def _check_settings(name: str, eps: float, atol: float, rtol: float) -> None:
+    if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps > 0):
+        raise ValueError(f"{name}: eps must be a positive finite number, got {eps!r}")
+    for what, tolerance in (("atol", atol), ("rtol", rtol)):
+        if not (
+            isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance >= 0
+        ):
+            raise ValueError(f"{name}: {what} must be a finite number >= 0, got {tolerance!r}")
 
 
 def gradcheck(
@@ -95,11 +112,14 @@ def gradcheck(
         True when every input passes.
 
     Raises:
-        GradcheckError: listing every input with its analytic and numeric value.
+        GradcheckError: listing every input with its analytic and numeric value.  A NaN or
+            infinite value on either side fails the check: it cannot be verified.
+        ValueError: ``eps`` not a positive finite number, or a negative or NaN tolerance.
 
     >>> gradcheck(lambda x: x.exp() * x, [0.5])
     True
     """
+    _check_settings("gradcheck", eps, atol, rtol)
     point = [float(x) for x in inputs]
     values = [Value(x) for x in point]
     out = fn(*values)
@@ -130,6 +150,7 @@ def gradgradcheck(
     >>> gradgradcheck(lambda x, y: x.tanh() * y**2, [0.4, 1.5])
     True
     """
+    _check_settings("gradgradcheck", eps, atol, rtol)
     point = [float(x) for x in inputs]
     n = len(point)
 
