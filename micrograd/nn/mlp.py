@@ -131,6 +131,9 @@ class Neuron(Module):
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
 
+    def _tensors(self) -> dict[str, Any]:
+        return {"weight": self.w, "bias": self.b}
+
     def __repr__(self) -> str:
         name = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
         return f"{name[self.activation]}Neuron({len(self.w)})"
@@ -159,6 +162,10 @@ class Layer(Module):
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
+
+    def _tensors(self) -> dict[str, Any]:
+        # One matrix, a row per neuron: torch.nn.Linear's layout.
+        return {"weight": [n.w for n in self.neurons], "bias": [n.b for n in self.neurons]}
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -243,6 +250,14 @@ class MLP(Module):
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def _tensors(self) -> dict[str, Any]:
+        # PyTorch's names for an attribute holding a list of modules: layers.0.weight, ...
+        return {
+            f"layers.{i}.{name}": tensor
+            for i, layer in enumerate(self.layers)
+            for name, tensor in layer._tensors().items()
+        }
 
     def summary(self) -> str:
         """The shape of the network and its parameter count, on one line."""

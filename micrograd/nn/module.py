@@ -1,10 +1,22 @@
-"""The base class of every model: ``parameters()`` and ``zero_grad()``."""
+"""The base class of every model: ``parameters()``, ``zero_grad()``, and the way out.
+
+``state_dict()`` and ``load_state_dict()`` read and write the weights as plain
+nested lists of floats under PyTorch's names; ``to_torch()`` and
+``from_torch()`` carry a model to PyTorch and back (they need the ``torch``
+extra, imported only when called).
+"""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from micrograd.engine import Value
 
 __all__ = ["Module"]
+
+M = TypeVar("M", bound="Module")
 
 
 class Module:
@@ -16,6 +28,10 @@ class Module:
     >>> n([1.0, 2.0]).backward()
     >>> n.zero_grad(); [p.grad for p in n.parameters()]
     [0.0, 0.0, 0.0]
+
+    A subclass names its weights in ``_tensors()``, PyTorch's parameter names
+    mapped to nested lists of its Values in PyTorch's layout; ``state_dict``,
+    ``load_state_dict``, ``to_torch`` and ``from_torch`` are built on that.
     """
 
     def zero_grad(self) -> None:
@@ -26,3 +42,146 @@ class Module:
     def parameters(self) -> list[Value]:
         """The Values that training adjusts: weights, then bias, neuron by neuron."""
         return []
+
+    def _tensors(self) -> dict[str, Any]:
+        """PyTorch's parameter names, each mapped to nested lists of this module's Values."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not name its tensors (it defines no _tensors()), "
+            "so it has no state_dict"
+        )
+
+    # --- The way out: plain numbers, and PyTorch ---------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """The weights as nested lists of floats, under PyTorch's names and in its layouts.
+
+        >>> import random
+        >>> from micrograd.nn import Conv2d
+        >>> conv = Conv2d(1, 2, kernel_size=1, rng=random.Random(0))
+        >>> conv.weight[1][0][0][0].data = 0.25
+        >>> weights = conv.state_dict()["weight"]     # [out][in][kh][kw], as torch.nn.Conv2d
+        >>> weights[1], list(conv.state_dict())
+        ([[[0.25]]], ['weight', 'bias'])
+        """
+        return {name: _floats(t) for name, t in self._tensors().items()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Set the weights from a dict shaped like :meth:`state_dict`'s.
+
+        Values may be nested lists, or anything with ``.tolist()`` (PyTorch
+        tensors, numpy arrays), so ``model.load_state_dict(torch_module.state_dict())``
+        works.  Everything is checked before anything is written: a missing key,
+        an unexpected key, a wrong shape or anything but a finite number
+        raises ValueError naming the key, and leaves the model as it was.
+
+        >>> import random
+        >>> from micrograd.nn import Conv2d
+        >>> conv = Conv2d(1, 1, kernel_size=1, rng=random.Random(0))
+        >>> conv.load_state_dict({"weight": [[[[2.0]]]], "bias": [0.5]})
+        >>> conv([[[3.0]]])[0][0][0].data
+        6.5
+        >>> conv.load_state_dict({"weight": [[[[2.0]]]], "bias": [float("nan")]})
+        Traceback (most recent call last):
+        ...
+        ValueError: Conv2d.load_state_dict: 'bias'[0] is nan, not a finite number
+        """
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{who}: expected a dict, got {type(state_dict).__name__}")
+        tensors = self._tensors()
+        for key in tensors:
+            if key not in state_dict:
+                raise ValueError(f"{who}: missing key {key!r} (expected {list(tensors)})")
+        for key in state_dict:
+            if key not in tensors:
+                raise ValueError(f"{who}: unexpected key {key!r} (expected {list(tensors)})")
+        writes: list[tuple[Value, float]] = []
+        for key, target in tensors.items():
+            given = _as_lists(state_dict[key])
+            if _shape(given) != _shape(target):
+                raise ValueError(
+                    f"{who}: {key!r} has shape {_shape(given)}, expected {_shape(target)}"
+                )
+            _collect(target, given, who, key, "", writes)
+        for value, number in writes:  # only now: every key fitted
+            value.data = number
+
+    def to_torch(self) -> Any:
+        """The same model as a ``torch.nn`` module in float64, with the same weights.
+
+        Needs PyTorch (``pip install 'micrograd-stepwise[torch]'``).  See
+        :mod:`micrograd.nn.pytorch` for which module each class becomes.
+
+        >>> import pytest; torch = pytest.importorskip("torch")   # only with the torch extra
+        >>> import random
+        >>> from micrograd.nn import Conv2d
+        >>> conv = Conv2d(1, 1, kernel_size=2, rng=random.Random(0))
+        >>> image = [[[1.0, 2.0], [3.0, 4.0]]]
+        >>> ours = conv(image)[0][0][0].data
+        >>> theirs = conv.to_torch()(torch.tensor([image], dtype=torch.float64)).item()
+        >>> abs(ours - theirs) < 1e-12
+        True
+        """
+        from micrograd.nn import pytorch
+
+        return pytorch.to_torch(self)
+
+    @classmethod
+    def from_torch(cls: type[M], module: Any) -> M:
+        """A new model of this class with the architecture and weights of a ``torch.nn`` module.
+
+        The reverse of :meth:`to_torch`.  Needs PyTorch:
+        ``pip install 'micrograd-stepwise[torch]'``.
+
+        >>> import pytest; torch = pytest.importorskip("torch")   # only with the torch extra
+        >>> import random
+        >>> from micrograd.nn import Conv2d
+        >>> conv = Conv2d(3, 4, kernel_size=3, stride=2, rng=random.Random(0))
+        >>> back = Conv2d.from_torch(conv.to_torch())
+        >>> back, back.state_dict() == conv.state_dict()
+        (Conv2d(3, 4, kernel_size=(3, 3), stride=(2, 2)), True)
+        """
+        from micrograd.nn import pytorch
+
+        return pytorch.from_torch(cls, module)
+
+
+def _floats(tensor: Any) -> Any:
+    if isinstance(tensor, Value):
+        return tensor.data
+    return [_floats(t) for t in tensor]
+
+
+def _shape(nested: Any) -> tuple[int, ...]:
+    """The shape of nested lists, read along the first element at each depth."""
+    shape: list[int] = []
+    while isinstance(nested, (list, tuple)):
+        shape.append(len(nested))
+        if not nested:
+            break
+        nested = nested[0]
+    return tuple(shape)
+
+
+def _as_lists(given: Any) -> Any:
+    if not isinstance(given, (list, tuple, str)) and hasattr(given, "tolist"):
+        return given.tolist()  # a tensor, a numpy array or a numpy scalar
+    return given
+
+
+def _collect(
+    target: Any, given: Any, who: str, key: str, where: str, writes: list[tuple[Value, float]]
+) -> None:
+    """Check ``given`` against the Values of ``target`` and queue one write per Value."""
+    given = _as_lists(given)
+    if isinstance(target, Value):
+        ok = isinstance(given, (int, float)) and not isinstance(given, bool)
+        if not ok or not math.isfinite(given):
+            raise ValueError(f"{who}: {key!r}{where} is {given!r}, not a finite number")
+        writes.append((target, float(given)))
+        return
+    if not isinstance(given, (list, tuple)) or len(given) != len(target):
+        length = len(given) if isinstance(given, (list, tuple)) else f"none ({given!r})"
+        raise ValueError(f"{who}: {key!r}{where} has length {length}, expected {len(target)}")
+    for i, (t, g) in enumerate(zip(target, given)):
+        _collect(t, g, who, key, f"{where}[{i}]", writes)

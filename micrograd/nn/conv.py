@@ -1,0 +1,289 @@
+"""Convolutions built from Values: ``Conv2d``, ``MaxPool2d`` and ``flatten``.
+
+An image is nested lists ``[channels][height][width]`` of Values or numbers.
+A convolution slides a small grid of weights (a *filter*) over the image; each
+output pixel is the weighted sum of the input pixels under the filter, plus a
+bias.  Here that weighted sum is one fused node (:func:`micrograd.engine.linear`),
+so a 4-filter 3x3 convolution of an 8x8 image adds 144 nodes to the graph, not
+thousands.  Layouts and defaults are PyTorch's (``torch.nn.Conv2d``,
+``torch.nn.MaxPool2d``), and the tests check the numbers against it.
+
+    >>> import random
+    >>> conv = Conv2d(1, 2, kernel_size=3, rng=random.Random(0))
+    >>> image = [[[float(r == c) for c in range(5)] for r in range(5)]]   # 1 channel, 5x5
+    >>> features = MaxPool2d(2)(conv(image))
+    >>> len(features), len(features[0]), len(features[0][0])
+    (2, 1, 1)
+    >>> len(flatten(features))
+    2
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from micrograd.engine import Value, linear
+from micrograd.nn.module import Module
+
+__all__ = ["Conv2d", "MaxPool2d", "flatten"]
+
+Pixel = Value | float | int
+Image = Sequence[Sequence[Sequence[Pixel]]]
+
+
+def _pair(x: Any, name: str, who: str, smallest: int) -> tuple[int, int]:
+    """An int or a pair of ints as (height, width), as PyTorch accepts them."""
+    pair = (x, x) if isinstance(x, int) and not isinstance(x, bool) else x
+    ok = (
+        isinstance(pair, (tuple, list))
+        and len(pair) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= smallest for n in pair)
+    )
+    if not ok:
+        raise ValueError(f"{who}: {name} must be an int >= {smallest} or a pair of them, got {x!r}")
+    return (pair[0], pair[1])
+
+
+def _image_shape(x: Any, who: str) -> tuple[int, int, int]:
+    """(channels, height, width) of nested lists, or a ValueError saying what is ragged."""
+    if not isinstance(x, (list, tuple)) or not x or not isinstance(x[0], (list, tuple)):
+        raise ValueError(f"{who}: expected an image as nested lists [channels][height][width]")
+    if not x[0] or not isinstance(x[0][0], (list, tuple)) or not x[0][0]:
+        raise ValueError(f"{who}: expected an image as nested lists [channels][height][width]")
+    channels, height, width = len(x), len(x[0]), len(x[0][0])
+    for c, plane in enumerate(x):
+        if not isinstance(plane, (list, tuple)) or len(plane) != height:
+            raise ValueError(f"{who}: channel {c} does not have {height} rows")
+        for r, row in enumerate(plane):
+            if not isinstance(row, (list, tuple)) or len(row) != width:
+                raise ValueError(f"{who}: channel {c} row {r} does not have {width} pixels")
+    return channels, height, width
+
+
+def _out_size(size: int, kernel: int, stride: int, padding: int, what: str, who: str) -> int:
+    n = (size + 2 * padding - kernel) // stride + 1
+    if n < 1:
+        raise ValueError(
+            f"{who}: the input {what} {size} (padded by {padding} each side) "
+            f"is smaller than the kernel {what} {kernel}"
+        )
+    return n
+
+
+class Conv2d(Module):
+    """A 2-D convolution: ``out[o][i][j] = bias[o] + sum(weight[o][c][a][b] * x[c][i*s+a][j*s+b])``.
+
+    Args:
+        in_channels: channels of the input image.
+        out_channels: how many filters, so how many output channels.
+        kernel_size: the filter's size, an int or (height, width).
+        stride: how far the filter moves each step, an int or a pair.
+        padding: rows and columns of zeros added on every side, an int or a pair.
+        bias: whether each filter adds a learned bias.
+        rng: a ``random.Random`` for the initial weights; default the ``random`` module.
+
+    Attributes (PyTorch's names and layouts): ``weight`` is nested lists
+    ``[out_channels][in_channels][kh][kw]`` of Values, ``bias`` a list of
+    ``out_channels`` Values (or None); ``kernel_size``, ``stride`` and
+    ``padding`` are pairs.  The initial weights and biases are uniform in
+    ``±1/sqrt(in_channels * kh * kw)``, PyTorch's default.
+
+    Calling it on ``[C][H][W]`` (Values or numbers) returns ``[out_channels][H'][W']``
+    Values, ``H' = (H + 2 * padding - kh) // stride + 1``.  Each output is one
+    fused node with the filter's weights, the pixels under it and the bias as
+    parents; padding zeros are not parents, as they add nothing to the sum.
+
+    >>> conv = Conv2d(1, 1, kernel_size=2, rng=random.Random(0))
+    >>> conv.weight[0][0] = [[Value(1.0), Value(0.0)], [Value(0.0), Value(-1.0)]]
+    >>> conv.bias[0].data = 0.5
+    >>> out = conv([[[1, 2, 3], [4, 5, 6], [7, 8, 9]]])
+    >>> [[v.data for v in row] for row in out[0]]         # x[i][j] - x[i+1][j+1] + 0.5
+    [[-3.5, -3.5], [-3.5, -3.5]]
+    >>> conv
+    Conv2d(1, 1, kernel_size=(2, 2), stride=(1, 1))
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] = 0,
+        bias: bool = True,
+        rng: random.Random | None = None,
+    ) -> None:
+        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Conv2d: {name} must be a positive int, got {n!r}")
+        if not isinstance(bias, bool):
+            raise ValueError(f"Conv2d: bias must be True or False, got {bias!r}")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
+        self.stride = _pair(stride, "stride", "Conv2d", 1)
+        self.padding = _pair(padding, "padding", "Conv2d", 0)
+        rng = random if rng is None else rng
+        kh, kw = self.kernel_size
+        # PyTorch's default: it keeps each output's variance about the same for any filter size.
+        bound = 1.0 / math.sqrt(in_channels * kh * kw)
+        self.weight = [
+            [
+                [[Value(rng.uniform(-bound, bound)) for _ in range(kw)] for _ in range(kh)]
+                for _ in range(in_channels)
+            ]
+            for _ in range(out_channels)
+        ]
+        self.bias: list[Value] | None = (
+            [Value(rng.uniform(-bound, bound)) for _ in range(out_channels)] if bias else None
+        )
+
+    def __call__(self, x: Image) -> list[list[list[Value]]]:
+        channels, height, width = _image_shape(x, "Conv2d")
+        if channels != self.in_channels:
+            raise ValueError(f"Conv2d: expected {self.in_channels} input channels, got {channels}")
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        rows = _out_size(height, kh, sh, ph, "height", "Conv2d")
+        cols = _out_size(width, kw, sw, pw, "width", "Conv2d")
+        # Each filter's weights in the order of the sum: channel, then kernel row, then column.
+        filters = [[w for plane in f for row in plane for w in row] for f in self.weight]
+        biases = self.bias if self.bias is not None else [Value(0.0)] * self.out_channels
+        out = [[[None] * cols for _ in range(rows)] for _ in range(self.out_channels)]
+        for i in range(rows):
+            for j in range(cols):
+                # The pixels under the filter at (i, j), and where each sits in the filter.
+                taps, pixels = [], []
+                k = 0
+                for c in range(channels):
+                    for a in range(kh):
+                        r = i * sh + a - ph
+                        for b in range(kw):
+                            s = j * sw + b - pw
+                            if 0 <= r < height and 0 <= s < width:
+                                taps.append(k)
+                                pixels.append(x[c][r][s])
+                            k += 1
+                whole = len(taps) == k
+                for o, weights in enumerate(filters):
+                    if whole:
+                        out[o][i][j] = linear(weights, pixels, biases[o])
+                    elif taps:
+                        out[o][i][j] = linear([weights[t] for t in taps], pixels, biases[o])
+                    else:  # the filter sits on padding only: bias + w * 0
+                        out[o][i][j] = linear(weights[:1], [0.0], biases[o])
+        return out  # type: ignore[return-value]
+
+    def parameters(self) -> list[Value]:
+        """Every weight in PyTorch's layout order, then the biases."""
+        weights = [w for f in self.weight for plane in f for row in plane for w in row]
+        return weights + (self.bias or [])
+
+    def _tensors(self) -> dict[str, Any]:
+        tensors: dict[str, Any] = {"weight": self.weight}
+        if self.bias is not None:
+            tensors["bias"] = self.bias
+        return tensors
+
+    def __repr__(self) -> str:
+        extra = f", padding={self.padding}" if self.padding != (0, 0) else ""
+        extra += ", bias=False" if self.bias is None else ""
+        return (
+            f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}{extra})"
+        )
+
+
+def _data(x: Pixel) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+class MaxPool2d(Module):
+    """The largest value in each window: ``out[c][i][j] = max(x[c][i*s : i*s+k][j*s : j*s+k])``.
+
+    Args:
+        kernel_size: the window's size, an int or (height, width).
+        stride: how far the window moves; default the kernel size (windows side by side).
+
+    No new node is made: each output *is* the largest input of its window (a
+    Value, or a number if the input was numbers), so backpropagation sends the
+    whole gradient to that input and none to the others, as the derivative of
+    max says.  On a tie the first maximum in row-major order wins, as in
+    PyTorch; a NaN counts as the maximum, so it is never hidden.
+
+    >>> pool = MaxPool2d(2)
+    >>> x = [[[Value(1.0), Value(5.0)], [Value(3.0), Value(2.0)]]]
+    >>> out = pool(x)
+    >>> out[0][0][0] is x[0][0][1]
+    True
+    >>> (out[0][0][0] * 2).backward()
+    >>> [[v.grad for v in row] for row in x[0]]
+    [[0.0, 2.0], [0.0, 0.0]]
+    """
+
+    def __init__(
+        self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
+    ) -> None:
+        self.kernel_size = _pair(kernel_size, "kernel_size", "MaxPool2d", 1)
+        self.stride = (
+            self.kernel_size if stride is None else _pair(stride, "stride", "MaxPool2d", 1)
+        )
+
+    def __call__(self, x: Image) -> list[list[list[Pixel]]]:
+        _, height, width = _image_shape(x, "MaxPool2d")
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        rows = _out_size(height, kh, sh, 0, "height", "MaxPool2d")
+        cols = _out_size(width, kw, sw, 0, "width", "MaxPool2d")
+        return [
+            [[_largest(plane, i * sh, j * sw, kh, kw) for j in range(cols)] for i in range(rows)]
+            for plane in x
+        ]
+
+    def _tensors(self) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
+
+
+def _largest(plane: Sequence[Sequence[Pixel]], top: int, left: int, kh: int, kw: int) -> Pixel:
+    """The first largest pixel of a window in row-major order, or its first NaN."""
+    best = plane[top][left]
+    best_data = _data(best)
+    if best_data != best_data:
+        return best
+    for r in range(top, top + kh):
+        row = plane[r]
+        for s in range(left, left + kw):
+            pixel = row[s]
+            d = _data(pixel)
+            if d > best_data:
+                best, best_data = pixel, d
+            elif d != d:  # NaN
+                return pixel
+    return best
+
+
+def flatten(x: Any) -> list[Any]:
+    """Nested lists as one flat list, in row-major order (as ``torch.flatten``).
+
+    >>> flatten([[[1, 2], [3, 4]], [[5, 6], [7, 8]]])
+    [1, 2, 3, 4, 5, 6, 7, 8]
+    >>> flatten(Value(1.0))
+    [Value(data=1.0, grad=0.0)]
+    """
+    if not isinstance(x, (list, tuple)):
+        return [x]
+    flat: list[Any] = []
+    stack = [iter(x)]
+    while stack:  # an explicit stack, so any depth of nesting works
+        for item in stack[-1]:
+            if isinstance(item, (list, tuple)):
+                stack.append(iter(item))
+                break
+            flat.append(item)
+        else:
+            stack.pop()
+    return flat
