@@ -19,6 +19,7 @@ its defaults.  Learning-rate schedules set ``optimizer.lr`` on each ``step()``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 
 from micrograd.engine import Value
@@ -26,8 +27,53 @@ from micrograd.engine import Value
 __all__ = ["SGD", "Adam", "LinearDecay", "Optimizer", "RMSprop", "StepDecay"]
 
 
+def _checked(
+    owner: str,
+    name: str,
+    value: float,
+    low: float,
+    high: float = math.inf,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
+) -> float:
+    """``value`` as a float if it is a finite real number in the range, else an error naming
+    ``owner`` and ``name``.  Checked when the optimizer is made, because a bad value fails
+    only later, far from its cause (a division by zero, a math domain error, an overflow)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        number = math.inf
+    below = number <= low if open_low else number < low
+    above = number >= high if open_high else number > high
+    if not math.isfinite(number) or below or above:
+        if high == math.inf:
+            span = f"> {low:g}" if open_low else f">= {low:g}"
+        else:
+            span = f"in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+        raise ValueError(f"{owner}: {name} must be a finite number {span}, got {value!r}")
+    return number
+
+
+def _count(owner: str, name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
 class Optimizer:
-    """Holds the parameters and the learning rate; subclasses define ``step()``."""
+    """Holds the parameters and the learning rate; subclasses define ``step()``.
+
+    Hyperparameters are checked when the optimizer is made, as PyTorch does: ``lr`` and
+    ``weight_decay`` must be finite and >= 0 (also when ``lr`` is set later).
+
+    >>> SGD([Value(1.0)], lr=float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: SGD: lr must be a finite number >= 0, got nan
+    """
 
     def __init__(self, params: Iterable[Value], lr: float, weight_decay: float = 0.0) -> None:
         self.params = list(params)
@@ -35,10 +81,17 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: got no parameters")
         if not all(isinstance(p, Value) for p in self.params):
             raise TypeError(f"{type(self).__name__}: parameters must be Values")
-        if not lr >= 0:
-            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {lr}")
-        self.lr = float(lr)
-        self.weight_decay = float(weight_decay)
+        self.lr = lr
+        self.weight_decay = _checked(type(self).__name__, "weight_decay", weight_decay, 0.0)
+
+    @property
+    def lr(self) -> float:
+        """The learning rate; schedules set it on every step."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _checked(type(self).__name__, "lr", value, 0.0)
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0 (leaves accumulate across backward calls)."""
@@ -61,7 +114,8 @@ class SGD(Optimizer):
     """Gradient descent, the delta rule ``p -= lr * grad``, with optional momentum.
 
     With momentum m, a velocity ``v = m v + grad`` is kept per parameter and
-    ``p -= lr * v``, as in PyTorch (no dampening).
+    ``p -= lr * v``, as in PyTorch (no dampening).  ``momentum`` must be in [0, 1): at 1 or
+    more the velocity never decays (PyTorch accepts it; it cannot be right).
 
     >>> w = Value(1.0); w.grad = 2.0
     >>> SGD([w], lr=0.1).step(); w.data
@@ -72,7 +126,7 @@ class SGD(Optimizer):
         self, params: Iterable[Value], lr: float, momentum: float = 0.0, weight_decay: float = 0.0
     ) -> None:
         super().__init__(params, lr, weight_decay)
-        self.momentum = float(momentum)
+        self.momentum = _checked("SGD", "momentum", momentum, 0.0, 1.0, open_high=True)
         self.velocity: list[float] | None = None
 
     def step(self) -> None:
@@ -93,6 +147,9 @@ class RMSprop(Optimizer):
     """Divides each step by a running root-mean-square of recent gradients:
     ``s = alpha s + (1 - alpha) g^2``, ``p -= lr * g / (sqrt(s) + eps)``.
 
+    ``alpha`` must be in [0, 1) (above 1 the average goes negative and its square root
+    fails; at 1 it stays 0) and ``eps`` > 0 (at 0, a zero gradient divides 0 by 0).
+
     >>> w = Value(1.0); w.grad = 2.0
     >>> RMSprop([w], lr=0.01).step(); round(w.data, 6)   # 1 - 0.01 * 2 / sqrt(0.01 * 4)
     0.9
@@ -107,7 +164,8 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr, weight_decay)
-        self.alpha, self.eps = float(alpha), float(eps)
+        self.alpha = _checked("RMSprop", "alpha", alpha, 0.0, 1.0, open_high=True)
+        self.eps = _checked("RMSprop", "eps", eps, 0.0, open_low=True)
         self.square_avg = [0.0] * len(self.params)
 
     def step(self) -> None:
@@ -121,6 +179,9 @@ class Adam(Optimizer):
     """Momentum plus RMSprop, with both averages corrected for starting at 0:
     ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
     ``p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)``.
+
+    Each beta must be in [0, 1), as in PyTorch (at 1 the correction divides by zero), and
+    ``eps`` > 0 (PyTorch allows 0, which divides 0 by 0 when a gradient is 0).
 
     >>> w = Value(1.0); w.grad = 123.0
     >>> Adam([w], lr=0.1).step(); round(w.data, 6)   # the first step moves by lr
@@ -136,7 +197,13 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr, weight_decay)
-        self.betas, self.eps = (float(betas[0]), float(betas[1])), float(eps)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Adam: betas must be a pair of numbers, got {betas!r}")
+        self.betas = (
+            _checked("Adam", "betas[0]", betas[0], 0.0, 1.0, open_high=True),
+            _checked("Adam", "betas[1]", betas[1], 0.0, 1.0, open_high=True),
+        )
+        self.eps = _checked("Adam", "eps", eps, 0.0, open_low=True)
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
@@ -166,9 +233,9 @@ class LinearDecay:
     """
 
     def __init__(self, optimizer: Optimizer, start: float, end: float, steps: int) -> None:
-        if steps < 1:
-            raise ValueError(f"LinearDecay: steps must be >= 1, got {steps}")
-        self.optimizer, self.start, self.end, self.steps = optimizer, start, end, steps
+        self.start = _checked("LinearDecay", "start", start, 0.0)
+        self.end = _checked("LinearDecay", "end", end, 0.0)
+        self.optimizer, self.steps = optimizer, _count("LinearDecay", "steps", steps)
         self.count = 0
         optimizer.lr = start
 
@@ -181,6 +248,9 @@ class LinearDecay:
 class StepDecay:
     """Learning rate multiplied by ``gamma`` every ``step_size`` steps, as PyTorch's StepLR.
 
+    ``gamma`` must be in (0, 1]: a decay.  PyTorch accepts any gamma, but one above 1 makes
+    the learning rate overflow after enough steps, and 0 or less is no learning rate.
+
     >>> from micrograd import Value
     >>> opt = SGD([Value(0.0)], lr=1.0)
     >>> schedule = StepDecay(opt, step_size=10, gamma=0.5)
@@ -191,9 +261,9 @@ class StepDecay:
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if step_size < 1:
-            raise ValueError(f"StepDecay: step_size must be >= 1, got {step_size}")
-        self.optimizer, self.step_size, self.gamma = optimizer, step_size, gamma
+        self.step_size = _count("StepDecay", "step_size", step_size)
+        self.gamma = _checked("StepDecay", "gamma", gamma, 0.0, 1.0, open_low=True)
+        self.optimizer = optimizer
         self.initial_lr = optimizer.lr
         self.count = 0
 

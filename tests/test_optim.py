@@ -33,7 +33,7 @@ def test_bad_arguments():
         SGD([], lr=0.1)
     with pytest.raises(TypeError, match="must be Values"):
         SGD([1.0], lr=0.1)
-    with pytest.raises(ValueError, match="lr must be >= 0"):
+    with pytest.raises(ValueError, match="SGD: lr must be a finite number >= 0, got -1"):
         SGD([Value(1.0)], lr=-1)
 
 
