@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from micrograd import no_grad
@@ -44,9 +46,10 @@ def parse(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namesp
     """Parse the options, and check now, not after training, that --out will work."""
     args = p.parse_args(argv)
     if args.out is not None:
-        check_writable(args.out)
+        # matplotlib first: a failed check must not leave an empty --out folder behind.
         if hasattr(args, "steps"):  # a training demo: its pictures need matplotlib
             _pyplot()
+        check_writable(args.out)
     return args
 
 
@@ -71,28 +74,58 @@ def run(main, argv: list[str] | None) -> int:
 
 
 class Progress:
-    """A one-line progress bar on stderr: step, loss and accuracy."""
+    """A one-line progress bar on stderr: step, loss, accuracy, elapsed time and an ETA.
+
+    On a terminal the line is redrawn in place a few times a second; otherwise (a
+    pipe, a log file) a line is printed every tenth of the run.
+    """
+
+    REDRAW_SECONDS = 0.2
 
     def __init__(self, steps: int, quiet: bool) -> None:
         self.steps, self.quiet = steps, quiet
         self.live = sys.stderr.isatty()
         self.every = max(1, steps // 10)
+        self.started = time.perf_counter()
+        self.drawn = float("-inf")
 
-    def update(self, step: int, loss: float, accuracy: float) -> None:
+    def update(self, step: int, loss: float, accuracy: Callable[[], float]) -> None:
+        """Report ``step`` (counted from 0) and its ``loss``.
+
+        ``accuracy()`` gives the accuracy on the whole training set.  It is a function
+        because it costs a forward pass over every point, so it runs only when a line
+        is actually drawn.
+        """
         if self.quiet:
             return
         done = step + 1
+        now = time.perf_counter()
+        last = done == self.steps
+        if self.live:
+            if not last and now - self.drawn < self.REDRAW_SECONDS:
+                return
+        elif not last and done % self.every != 0:
+            return
+        self.drawn = now
+        elapsed = now - self.started
+        eta = elapsed / done * (self.steps - done)
         width = 24
         filled = round(width * done / self.steps)
         line = (
             f"[{'#' * filled}{'.' * (width - filled)}] step {done:>4}/{self.steps}"
-            f"  loss {loss:.4f}  accuracy {accuracy:.3f}"
+            f"  loss {loss:.4f}  accuracy {accuracy():.3f}"
+            f"  elapsed {minutes(elapsed)}  ETA {minutes(eta)}"
         )
         if self.live:
-            end = "\n" if done == self.steps else ""
-            print(f"\r{line}", end=end, file=sys.stderr, flush=True)
-        elif done % self.every == 0 or done == self.steps:
+            print(f"\r{line}", end="\n" if last else "", file=sys.stderr, flush=True)
+        else:
             print(line, file=sys.stderr, flush=True)
+
+
+def minutes(seconds: float) -> str:
+    """A duration as minutes:seconds, e.g. 75.2 -> '1:15'."""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def final_line(loss: float, accuracy: float) -> None:
@@ -111,8 +144,20 @@ def _pyplot():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise DemoError("--out needs matplotlib: pip install 'micrograd[demos]'") from None
+        raise DemoError("--out needs matplotlib: pip install 'micrograd-stepwise[demos]'") from None
     return plt
+
+
+def class_colors(count: int) -> list[tuple[float, float, float]]:
+    """One colour per class, from matplotlib's qualitative "tab10" palette.
+
+    Classes have no order, so a diverging colormap (which has a pale middle) would
+    draw the middle class as near-white dots on a near-white region.
+    """
+    _pyplot()  # the clear error if matplotlib is missing
+    import matplotlib
+
+    return list(matplotlib.colormaps["tab10"].colors[:count])
 
 
 def pictures(out: Path, name: str, model, X, y, losses, predict) -> list[Path]:
@@ -128,9 +173,13 @@ def pictures(out: Path, name: str, model, X, y, losses, predict) -> list[Path]:
     grid_y = [lo_y + (hi_y - lo_y) * j / (n - 1) for j in range(n)]
     with no_grad():
         classes = [[predict(model, [gx, gy]) for gx in grid_x] for gy in grid_y]
+    count = 1 + max(max(y), max(max(row) for row in classes))
+    colors = class_colors(count)
     figure, axes = plt.subplots(figsize=(5, 5))
-    axes.contourf(grid_x, grid_y, classes, alpha=0.35, cmap="coolwarm")
-    axes.scatter(xs, ys, c=y, s=18, cmap="coolwarm", edgecolors="black", linewidths=0.4)
+    # Level k - 1/2 .. k + 1/2 is class k, so each class gets exactly its own colour.
+    levels = [k - 0.5 for k in range(count + 1)]
+    axes.contourf(grid_x, grid_y, classes, levels=levels, colors=colors, alpha=0.35)
+    axes.scatter(xs, ys, c=[colors[t] for t in y], s=18, edgecolors="black", linewidths=0.4)
     axes.set_title(f"{name}: decision boundary")
     boundary = out / f"{name}-boundary.png"
     figure.savefig(boundary, dpi=100, bbox_inches="tight")

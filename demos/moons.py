@@ -19,6 +19,7 @@ import random
 
 from micrograd.demos import _common
 
+from micrograd import no_grad
 from micrograd.datasets import make_moons
 from micrograd.losses import hinge, l2
 from micrograd.nn import MLP
@@ -46,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = SGD(model.parameters(), lr=1.0)
     schedule = LinearDecay(optimizer, start=1.0, end=0.1, steps=args.steps)
 
+    def training_accuracy() -> float:
+        """Accuracy on all 100 points with the current weights (for the progress line)."""
+        with no_grad():
+            return accuracy([model(x) for x in X], y)
+
     progress = _common.Progress(args.steps, args.quiet)
     losses = []
     for step in range(args.steps):
@@ -59,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         optimizer.step()
         schedule.step()
         losses.append(loss.data)
-        progress.update(step, loss.data, accuracy(scores, y))
+        progress.update(step, loss.data, training_accuracy)
 
     # How it did, with the final weights.
     scores = [model(x) for x in X]

@@ -16,6 +16,7 @@ import random
 
 from micrograd.demos import _common
 
+from micrograd import no_grad
 from micrograd.datasets import batches, make_spirals
 from micrograd.losses import cross_entropy
 from micrograd.nn import MLP
@@ -46,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = Adam(model.parameters(), lr=0.02)
     schedule = StepDecay(optimizer, step_size=max(1, args.steps // 4), gamma=0.5)
 
+    def training_accuracy() -> float:
+        """Accuracy on the whole training set, not just the last batch (for the progress line)."""
+        with no_grad():
+            return accuracy([model(x) for x in X], y)
+
     progress = _common.Progress(args.steps, args.quiet)
     losses = []
     step, epoch = 0, 0
@@ -59,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             optimizer.step()  # update
             schedule.step()
             losses.append(loss.data)
-            progress.update(step, loss.data, accuracy(logits, targets))
+            progress.update(step, loss.data, training_accuracy)
             step += 1
             if step == args.steps:
                 break

@@ -14,6 +14,7 @@ import random
 
 from micrograd.demos import _common
 
+from micrograd import no_grad
 from micrograd.datasets import xor
 from micrograd.losses import mse
 from micrograd.nn import MLP
@@ -36,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
                 rng=random.Random(args.seed))  # fmt: skip
     optimizer = SGD(model.parameters(), lr=1.0, momentum=0.9)
 
+    def training_accuracy() -> float:
+        """Accuracy on the four points with the current weights (for the progress line)."""
+        with no_grad():
+            return accuracy([model(x) for x in X], y)
+
     progress = _common.Progress(args.steps, args.quiet)
     losses = []
     for step in range(args.steps):
@@ -45,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         loss.backward()  # backward
         optimizer.step()  # update
         losses.append(loss.data)
-        progress.update(step, loss.data, accuracy(outputs, y))
+        progress.update(step, loss.data, training_accuracy)
 
     outputs = [model(x) for x in X]
     for x, o, t in zip(X, outputs, y):

@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import importlib.util
 import math
 import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from micrograd.engine import Value
 from micrograd.viz import RendererNotFound, render
@@ -193,21 +195,47 @@ def _write_steps(out: Value, directory: Path) -> list[str]:
     return lines
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from micrograd.demos import DEMOS
+def _demos_package() -> ModuleType:
+    """``micrograd.demos``: installed from ``demos/``, or found beside ``micrograd/``.
 
+    An install maps the top-level ``demos/`` folder to ``micrograd.demos``.  A plain
+    source checkout used without installing (``PYTHONPATH=.``, or an unpacked sdist)
+    has no such package, so the folder is loaded under that name here.
+    """
+    try:
+        return importlib.import_module("micrograd.demos")
+    except ModuleNotFoundError as error:
+        if error.name != "micrograd.demos":
+            raise
+    folder = Path(__file__).resolve().parent.parent / "demos"
+    spec = importlib.util.spec_from_file_location(
+        "micrograd.demos", folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    if spec is None or spec.loader is None or not (folder / "__init__.py").is_file():
+        raise UsageError(f"the demos are missing: no micrograd.demos and no {folder}")
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["micrograd.demos"] = package  # before running it, as the import system does
+    spec.loader.exec_module(package)
+    return package
+
+
+def _demo(args: argparse.Namespace) -> int:
+    demos = _demos_package()
     if args.name is None:
+        if args.help:
+            args.demo_parser.print_help()
+            print()
         print("demos (run one with: micrograd demo NAME [--out DIR] ...):")
-        for name, module in DEMOS.items():
-            doc = importlib.import_module(f"micrograd.demos.{module}").__doc__
+        for name, module in demos.DEMOS.items():
+            doc = importlib.import_module(f"micrograd.demos.{module}").__doc__ or name
             print(f"  {name:<16}{doc.splitlines()[0]}")
         return 0
-    if args.name not in DEMOS:
-        raise UsageError(f"unknown demo {args.name!r}; the demos are: {', '.join(DEMOS)}")
-    demo = importlib.import_module(f"micrograd.demos.{DEMOS[args.name]}")
-    from micrograd.demos import _common
-
-    return _common.run(demo.main, args.options)
+    if args.name not in demos.DEMOS:
+        raise UsageError(f"unknown demo {args.name!r}; the demos are: {', '.join(demos.DEMOS)}")
+    demo = importlib.import_module(f"micrograd.demos.{demos.DEMOS[args.name]}")
+    common = importlib.import_module("micrograd.demos._common")
+    options = ["--help", *args.options] if args.help else args.options
+    return common.run(demo.main, options)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -268,11 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a demo: worked-example, xor, moons or spirals. With no NAME, list "
         "them. Training demos take --steps N, --seed S, --quiet and --out DIR (pictures); "
         "see micrograd demo NAME --help.",
-        add_help=False,
+        add_help=False,  # --help after NAME belongs to the demo: see its own options
     )
-    demo.add_argument("name", nargs="?", metavar="NAME")
-    demo.add_argument("options", nargs=argparse.REMAINDER)
-    demo.set_defaults(run=_demo)
+    demo.add_argument("-h", "--help", action="store_true", help="show this help and the demos")
+    demo.add_argument("name", nargs="?", metavar="NAME", help="the demo to run (none: list them)")
+    demo.add_argument(
+        "options", nargs=argparse.REMAINDER, metavar="OPTIONS", help="the demo's own options"
+    )
+    demo.set_defaults(run=_demo, demo_parser=demo)
     return parser
 
 

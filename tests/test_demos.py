@@ -1,3 +1,4 @@
+import os
 import re
 import subprocess
 import sys
@@ -130,10 +131,10 @@ def test_out_without_matplotlib_fails_before_training(tmp_path):
         capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path)},
     )  # fmt: skip
     assert done.returncode == 2
-    assert (
-        done.stderr
-        == "micrograd demo: error: --out needs matplotlib: pip install 'micrograd[demos]'\n"
+    assert done.stderr == (
+        "micrograd demo: error: --out needs matplotlib: pip install 'micrograd-stepwise[demos]'\n"
     )
+    assert not (tmp_path / "out").exists()  # the check comes before the folder is made
 
 
 def test_listing_into_a_closed_pipe_is_quiet():
@@ -144,3 +145,75 @@ def test_listing_into_a_closed_pipe_is_quiet():
         text=True,
     )
     assert done.stdout.startswith("demos") and "Traceback" not in done.stderr
+
+
+# --- Help, the progress line, the pictures' colours --------------------------------
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_demo_help_describes_the_command_and_lists_the_demos(flag):
+    done = demo(flag)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: micrograd demo")
+    for name in ["worked-example", *TRAINING]:
+        assert re.search(rf"^  {name} +\S", done.stdout, flags=re.M)
+
+
+@pytest.mark.parametrize("args", [["moons", "--help"], ["--help", "moons"], ["moons", "-h"]])
+def test_help_with_a_name_shows_that_demos_options(args):
+    done = demo(*args)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: micrograd demo moons")
+    assert "--steps" in done.stdout and "--seed" in done.stdout
+
+
+PROGRESS = re.compile(
+    r"step +(\d+)/(\d+)  loss \d+\.\d+  accuracy (\d\.\d{3})  elapsed \d+:\d\d  ETA \d+:\d\d$"
+)
+
+
+@pytest.mark.parametrize("name", TRAINING)
+def test_progress_shows_whole_set_accuracy_elapsed_time_and_eta(name):
+    # Spirals trains on batches of 32 points: a batch's accuracy would not match the final
+    # line, which is measured on all 300.
+    done = demo(name, "--steps", "12", "--seed", "3")
+    _, accuracy = final(done)
+    lines = [PROGRESS.search(line) for line in done.stderr.splitlines()]
+    assert lines and all(lines), done.stderr
+    assert [int(m[1]) for m in lines][-1] == 12
+    assert float(lines[-1][3]) == pytest.approx(accuracy, abs=5e-4)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_progress_on_a_terminal_redraws_one_line_and_ends_it():
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "micrograd", "demo", "xor", "--steps", "5"],
+            stdout=subprocess.PIPE, stderr=follower, text=True,
+        )  # fmt: skip
+        os.close(follower)
+        shown = os.read(leader, 65536).decode()
+    finally:
+        os.close(leader)
+    _, accuracy = final(done)
+    assert shown.startswith("\r[") and shown.endswith("\n")
+    last = PROGRESS.search(shown.rstrip().rsplit("\r", 1)[-1])
+    assert last and last[1] == "5" and float(last[3]) == pytest.approx(accuracy, abs=5e-4)
+
+
+def test_spirals_picture_draws_each_class_in_its_own_strong_colour(tmp_path):
+    import matplotlib
+    import matplotlib.image
+
+    final(demo("spirals", "--steps", "2", "--quiet", "--out", str(tmp_path)))
+    pixels = matplotlib.image.imread(tmp_path / "spirals-boundary.png")[:, :, :3]
+    palette = matplotlib.colormaps["tab10"].colors[:3]
+    assert len(set(palette)) == 3
+    for color in palette:
+        assert min(color) < 0.5  # a strong colour, not a pale middle like coolwarm's
+        # the data points are drawn in the class colour itself, unblended
+        near = (abs(pixels - color) < 0.02).all(axis=2)
+        assert near.sum() > 20, color
