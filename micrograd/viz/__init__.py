@@ -1,8 +1,11 @@
 """Seeing a graph: drawings (DOT, SVG, PNG) and, in Jupyter, inline pictures.
 
 - :mod:`micrograd.viz.graph`: ``draw_dot``, ``render``, ``to_svg`` and the renderer lookup.
+- :mod:`micrograd.viz.explorer`: ``explore``, one offline HTML page that steps through
+  backprop on your own graph and recomputes live when you change a leaf.
 """
 
+from micrograd.viz.explorer import Explorer, explore
 from micrograd.viz.graph import (
     MAX_NODES,
     RendererNotFound,
@@ -16,9 +19,11 @@ from micrograd.viz.graph import (
 
 __all__ = [
     "MAX_NODES",
+    "Explorer",
     "RendererNotFound",
     "draw_dot",
     "escape_label",
+    "explore",
     "find_renderer",
     "jupyter_bundle",
     "render",

@@ -1,0 +1,466 @@
+"""The backprop explorer: one offline HTML page that steps through your own graph.
+
+:func:`explore` turns a Value's graph into a page that plays the forward pass,
+the backward pass and (given ``params`` and ``lr``) one gradient-descent update,
+one step at a time, and recomputes everything live when you change a leaf:
+
+    >>> from micrograd import Value
+    >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    >>> y = (x * w).tanh(); y.label = "y"
+    >>> page = explore(y)
+    >>> page.steps, page.texts[1]
+    (4, 'mul1 = x * w = 2.0000 * -3.0000 = -6.0000')
+
+``page.save("y.html")`` writes it; in Jupyter, ``page`` shows inline.
+
+How the page is built:
+
+- the graph is laid out once, here, by the same Graphviz renderer as
+  :func:`~micrograd.viz.draw_dot`, so it looks the same; the page's script only
+  changes numbers, colours and highlights;
+- every number is computed in the page, in float64, with the same formulas and
+  in the same order as the engine (the op table in ``explorer.js`` mirrors the
+  engine's catalogue of ops), so that changing a leaf recomputes the whole
+  timeline without Python;
+- the step texts are Python's: ``texts`` holds them, backward steps being
+  exactly ``str(step)``, and the page rebuilds them with the same formatting.
+
+The page is one file with no network access (a Content-Security-Policy says
+so), and every label is escaped for where it lands: SVG text, HTML attributes
+and the JSON read by the script.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import math
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
+
+from micrograd import engine
+from micrograd.engine import Value, node_names
+from micrograd.viz.graph import draw_dot, to_svg
+
+__all__ = ["Explorer", "explore"]
+
+_SVG_NS = "http://www.w3.org/2000/svg"
+_S = "{" + _SVG_NS + "}"
+
+
+# --- The ops as the page sees them ---------------------------------------------------
+
+
+class _OpRecord(NamedTuple):
+    name: str  # the catalogue's name ("mul"); for a custom op, its own name
+    symbol: str  # what node.op says ("*")
+    notation: str  # "infix", "prefix" or "call"
+    custom: bool  # True when the page cannot compute it
+    operands: tuple  # Values and folded numbers, in order
+
+
+_NOTATION = {"add": "infix", "sub": "infix", "mul": "infix", "div": "infix", "pow": "infix"}
+_NOTATION["neg"] = "prefix"
+
+
+def _op_record(node: Value) -> _OpRecord | None:
+    """What made ``node`` (None for a leaf), in the terms of the engine's catalogue.
+
+    TEMPORARY ADAPTER: until ``micrograd.engine.OPS`` and ``micrograd.trace``
+    land, this rebuilds the catalogue's records from the current engine.  Once
+    they exist, the body becomes::
+
+        entry = trace.op_entry(node)
+        if entry is None:
+            return None
+        custom = engine.OPS.get(entry.name) is not entry
+        return _OpRecord(entry.name, entry.symbol, entry.notation, custom,
+                         tuple(trace.operands(node)))
+    """
+    if not node.parents:
+        return None
+    op = node._op
+    parents, c = node.parents, node.constant
+    names = {
+        engine.ADD: "add", engine.SUB: "sub", engine.MUL: "mul", engine.DIV: "div",
+        engine.POW: "pow", engine.ADD_CONST: "add", engine.SUB_CONST: "sub",
+        engine.SUB_FROM_CONST: "sub", engine.MUL_CONST: "mul", engine.DIV_CONST_BY: "div",
+        engine.POW_CONST: "pow", engine.CONST_POW: "pow", engine.NEG: "neg",
+        engine.EXP: "exp", engine.LOG: "log", engine.TANH: "tanh", engine.SIGMOID: "sigmoid",
+        engine.RELU: "relu", engine.ABS: "abs", engine.SIN: "sin", engine.COS: "cos",
+        engine.LINEAR: "linear", engine.LINEAR_OF_NUMBERS: "linear",
+        engine.LINEAR_RELU: "linear_relu", engine.LINEAR_OF_NUMBERS_RELU: "linear_relu",
+        engine.TOTAL: "sum",
+    }  # fmt: skip
+    name = names.get(op)
+    if name is None:
+        return _OpRecord(op.name, node.op, "call", True, tuple(parents))
+    if op in (engine.LINEAR_OF_NUMBERS, engine.LINEAR_OF_NUMBERS_RELU):
+        operands = (*parents[:-1], *(float(x) for x in c), parents[-1])
+    elif len(parents) == 1 and isinstance(c, float):
+        operands = (float(c), parents[0]) if op.constant_first else (parents[0], float(c))
+    else:
+        operands = tuple(parents)
+    return _OpRecord(name, node.op, _NOTATION.get(name, "call"), False, operands)
+
+
+# --- Step texts (the page rebuilds these with the same rules) -------------------------
+
+
+def _fixed(x: float) -> str:
+    return f"{x:.4f}"
+
+
+def _numbers_formula(record: _OpRecord, operand_data: list[float]) -> str:
+    """The node's formula with numbers in place of names: ``2.0000 * -3.0000``."""
+    numbers = [_fixed(x) for x in operand_data]
+    if record.notation == "infix":
+        return f"{numbers[0]} {record.symbol} {numbers[1]}"
+    if record.notation == "prefix":
+        return f"-({numbers[0]})"
+    return f"{record.symbol}({', '.join(numbers)})"
+
+
+def _formula_of(step: engine.Step, names: dict[Value, str]) -> str:
+    """The node's formula in names (``x1 * w1``), cut out of ``str(step)``.
+
+    The step's text is the contract; taking the formula from it keeps the
+    forward texts' formulas equal to the backward ones.
+    """
+    root, name = names[step.root], names[step.node]
+    parts = [
+        f"d{root}/d{names[u.parent]} += {step.upstream:.4f} * {u.local:.4f} = {u.grad_after:.4f}"
+        for u in step.updates
+    ]
+    head = f"{name} = "
+    tail = f": d{root}/d{name} = {step.upstream:.4f} -> {'; '.join(parts)}"
+    text = str(step)
+    if not (text.startswith(head) and text.endswith(tail)):
+        raise RuntimeError(f"explore: cannot read the formula of step {text!r}")
+    return text[len(head) : len(text) - len(tail)]
+
+
+def _backward_text(
+    name: str, formula: str, root: str, upstream: float, updates: list[tuple[str, float, float]]
+) -> str:
+    parts = [
+        f"d{root}/d{parent} += {upstream:.4f} * {local:.4f} = {after:.4f}"
+        for parent, local, after in updates
+    ]
+    return f"{name} = {formula}: d{root}/d{name} = {upstream:.4f} -> {'; '.join(parts)}"
+
+
+def _update_text(name: str, lr_text: str, data: float, grad: float, new: float) -> str:
+    return (
+        f"{name} = {name} - lr * grad = {_fixed(data)} - {lr_text} * {_fixed(grad)} = {_fixed(new)}"
+    )
+
+
+START_TEXT = "start: only the leaves are known"
+
+
+# --- The export ------------------------------------------------------------------------
+
+
+def _json_number(x: float) -> float | str:
+    """JSON has no NaN or infinities: those travel as strings the page reads back."""
+    return x if math.isfinite(x) else repr(x)
+
+
+def _script_json(data: object) -> str:
+    """JSON that is safe inside a <script> element: no '<', '>' or '&' appears literally,
+    so a label holding ``</script>`` or ``<!--`` cannot end or change the script."""
+    text = json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _asset(name: str) -> str:
+    return resources.files("micrograd.viz").joinpath(name).read_text(encoding="utf-8")
+
+
+def _graph_svg(root: Value, names: list[str], max_nodes: int) -> str:
+    """The draw_dot picture as inline SVG, its parts tagged for the script.
+
+    draw_dot names Value i ``v{i}`` (in node_names order) and its op ``v{i}_op``;
+    here they become ``data-n="i"`` and ``data-o="i"``, the edges ``data-e``
+    ("p i" from parent p into op i, "i" from op i to its Value).  Titles and
+    comments go, to keep the page small; ElementTree writes the text back
+    escaped, so a label shows literally.
+    """
+    dot = draw_dot(root, max_nodes=max_nodes)
+    tree = ET.fromstring(to_svg(dot).encode())
+    index = {f"v{i}": i for i in range(len(names))}
+    for group in tree.iter(f"{_S}g"):
+        title = group.find(f"{_S}title")
+        if title is None:
+            continue
+        key = title.text or ""
+        group.remove(title)
+        kind = group.get("class")
+        group.attrib.pop("id", None)
+        if kind == "node":
+            if key.endswith("_op"):
+                group.set("data-o", str(index[key[:-3]]))
+                continue
+            group.set("data-n", str(index[key]))
+            texts = group.findall(f"{_S}text")
+            texts[-2].set("class", "d")
+            texts[-1].set("class", "g")
+            group.find(f"{_S}polygon").set("class", "f")
+        elif kind == "edge":
+            source, target = key.split("->")
+            if target.endswith("_op"):
+                group.set("data-e", f"{index[source]} {index[target[:-3]]}")
+            else:
+                group.set("data-e", str(index[target]))
+    for element in tree.iter():
+        element.attrib.pop("font-family", None)  # the page's CSS sets one font for all
+        element.attrib.pop("{http://www.w3.org/XML/1998/namespace}space", None)
+    ET.register_namespace("", _SVG_NS)
+    return ET.tostring(tree, encoding="unicode")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+@dataclass
+class Explorer:
+    """An exported explorer page: ``html`` is the page, ``texts`` its steps' texts.
+
+    Made by :func:`explore`.  ``steps`` is the number of steps (positions run
+    from 0 to ``steps``); ``texts[k]`` is the text the page shows at position k.
+
+    >>> page = explore(Value(1.0, label="a").exp())
+    >>> page.steps, page.texts
+    (2, ['start: only the leaves are known', 'exp1 = exp(a) = exp(1.0000) = 2.7183', \
+'exp1 = exp(a): dexp1/dexp1 = 1.0000 -> dexp1/da += 1.0000 * 2.7183 = 2.7183'])
+    """
+
+    html: str
+    texts: list[str]
+
+    @property
+    def steps(self) -> int:
+        """The last position: forward, backward and update steps together."""
+        return len(self.texts) - 1
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to ``path`` (UTF-8) and return the path.
+
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> explore(Value(2.0).tanh()).save(folder / "page.html").stat().st_size > 0
+        True
+        """
+        path = Path(path)
+        path.write_text(self.html, encoding="utf-8")
+        return path
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the page in an iframe whose ``srcdoc`` holds it, so its script runs
+        (sandboxed: scripts only, no access to the notebook)."""
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+            'style="width: 100%; height: 680px; border: 1px solid #ccc"></iframe>'
+        )
+
+
+def explore(
+    root: Value,
+    path: str | Path | None = None,
+    *,
+    params: Iterable[Value] | None = None,
+    lr: float | None = None,
+    title: str | None = None,
+    max_nodes: int = 2000,
+) -> Explorer:
+    """The backprop explorer page for the graph of ``root``.
+
+    Args:
+        root: the output (a loss, say); everything it depends on is shown.
+        path: if given, the page is also written there.
+        params: leaves to update after the backward pass (needs ``lr``): one
+            update step ``p = p - lr * grad`` each, as ``SGD`` does.
+        lr: the learning rate of those updates.
+        title: the page's title (default: the root's name).
+        max_nodes: refuse graphs with more Values than this (ValueError).
+
+    Returns:
+        An :class:`Explorer`: ``.html``, ``.save(path)``, and inline in Jupyter.
+
+    The gradients shown are computed for the page; the graph's own ``.grad``
+    and ``.data`` are left as they were.
+
+    >>> w = Value(0.5, label="w")
+    >>> loss = (w * 3 - 1) ** 2; loss.label = "loss"
+    >>> page = explore(loss, params=[w], lr=0.1)
+    >>> page.texts[-1]
+    'w = w - lr * grad = 0.5000 - 0.1 * 3.0000 = 0.2000'
+    >>> w.grad  # untouched
+    0.0
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
+    if (params is None) != (lr is None):
+        raise ValueError("explore: give params and lr together (the update step needs both)")
+    if lr is not None and (
+        isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr)
+    ):
+        raise ValueError(f"explore: lr must be a finite number, got {lr!r}")
+    names_of = node_names(root)
+    if len(names_of) > max_nodes:
+        raise ValueError(
+            f"explore: the graph has {len(names_of)} values, more than max_nodes={max_nodes}; "
+            "pass a larger max_nodes to explore it anyway (the page gets large)"
+        )
+    values = list(names_of)
+    names = [names_of[v] for v in values]
+    if len(set(names)) != len(names):
+        clash = next(n for n in names if names.count(n) > 1)
+        raise ValueError(f"explore: two values are both named {clash!r}; relabel one")
+    index = {v: i for i, v in enumerate(values)}
+    update = [] if params is None else list(params)
+    for k, p in enumerate(update):
+        if not isinstance(p, Value) or p not in index:
+            raise ValueError(f"explore: params[{k}] ({p!r}) is not a Value in the graph of root")
+        if p.parents:
+            raise ValueError(f"explore: params[{k}] ({names_of[p]}) is not a leaf")
+    if len({id(p) for p in update}) != len(update):
+        raise ValueError("explore: params lists a Value twice")
+
+    records = [_op_record(v) for v in values]
+    steps, texts_backward = _backprop(root, values, names_of)
+    forward_order = [index[step.node] for step in reversed(steps)]
+    formulas = {index[step.node]: _formula_of(step, names_of) for step in steps}
+
+    texts = [START_TEXT]
+    for i in forward_order:
+        record = records[i]
+        data = [x.data if isinstance(x, Value) else x for x in record.operands]
+        numbers = _numbers_formula(record, data)
+        texts.append(f"{names[i]} = {formulas[i]} = {numbers} = {_fixed(values[i].data)}")
+    texts.extend(texts_backward)
+    final_grads = {}
+    for step in steps:
+        for u in step.updates:
+            final_grads[u.parent] = u.grad_after
+    lr_text = f"{lr:g}" if lr is not None else ""
+    for p in update:
+        grad = final_grads.get(p, 0.0)
+        texts.append(_update_text(names_of[p], lr_text, p.data, grad, p.data - lr * grad))
+
+    nodes = []
+    for i, v in enumerate(values):
+        record = records[i]
+        if record is None:
+            nodes.append({"name": names[i], "value": _json_number(v.data)})
+            continue
+        node = {
+            "name": names[i],
+            "op": record.name,
+            "symbol": record.symbol,
+            "notation": record.notation,
+            "formula": formulas[i],
+            "args": [
+                index[x] if isinstance(x, Value) else [_json_number(x)] for x in record.operands
+            ],
+        }
+        if record.custom:
+            node["custom"] = True
+            node["value"] = _json_number(v.data)
+        nodes.append(node)
+    custom_locals = {
+        str(index[step.node]): [_json_number(u.local) for u in step.updates]
+        for step in steps
+        if records[index[step.node]].custom
+    }
+    data = {
+        "title": title if title is not None else names[0],
+        "root": 0,
+        "nodes": nodes,
+        "forward": forward_order,
+        "backward": [index[step.node] for step in steps],
+        "customLocals": custom_locals,
+        "params": [index[p] for p in update],
+        "lr": lr,
+        "lrText": lr_text,
+        "startText": START_TEXT,
+    }
+    page = _page(data, _graph_svg(root, names, max_nodes))
+    explorer = Explorer(page, texts)
+    if path is not None:
+        explorer.save(path)
+    return explorer
+
+
+def _backprop(
+    root: Value, values: list[Value], names: dict[Value, str]
+) -> tuple[list[engine.Step], list[str]]:
+    """Every backward step of ``root`` and its text, leaving each ``.grad`` as it was.
+
+    ``backward_steps()`` works on ``.grad`` and leaves accumulate onto theirs,
+    so the leaves start from 0 here (the page shows one clean pass) and every
+    gradient is put back afterwards.
+    """
+    saved = [v.grad for v in values]
+    try:
+        for v in values:
+            v.grad = 0.0
+        steps = list(root.backward_steps())
+        texts = [str(step) for step in steps]
+    finally:
+        for v, g in zip(values, saved):
+            v.grad = g
+    return steps, texts
+
+
+def _page(data: dict, svg: str) -> str:
+    script = _asset("explorer.js")
+    style = _asset("explorer.css")
+    title = html.escape(str(data["title"]), quote=True)
+    csp = (
+        "default-src 'none'; "
+        f"script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
+        "img-src 'none'; connect-src 'none'; font-src 'none'; form-action 'none'; "
+        "base-uri 'none'"
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · micrograd explorer</title>
+<style>{style}</style>
+</head>
+<body>
+<header><h1>{title}</h1><span class="hint">← → step · space play · Home/End</span></header>
+<nav id="controls">
+<button id="first" type="button" title="Home">⏮</button>
+<button id="prev" type="button" title="left arrow">◀</button>
+<button id="play" type="button" title="space">▶ play</button>
+<button id="next" type="button" title="right arrow">▶</button>
+<button id="last" type="button" title="End">⏭</button>
+<input id="scrubber" type="range" min="0" max="0" value="0" aria-label="position">
+<span id="position"></span>
+</nav>
+<main>
+<div id="graph">{svg}</div>
+<aside id="panel">
+<section><h2 id="phase"></h2><pre id="text"></pre><div id="problems"></div></section>
+<section id="check"><h2>Finite differences</h2><p id="fd">Pick a leaf below.</p></section>
+<section><h2>Leaves</h2><div id="leaves"></div></section>
+</aside>
+</main>
+<script type="application/json" id="micrograd-data">{_script_json(data)}</script>
+<script>{script}</script>
+</body>
+</html>
+"""
