@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 from micrograd.engine import Value
-from micrograd.viz import RendererNotFound, render
+from micrograd.viz import RendererNotFound, explore, render
 
 FUNCTIONS = ("tanh", "exp", "log", "relu", "sigmoid", "sin", "cos", "abs")
 _BINARY = {
@@ -154,6 +154,35 @@ def _graph(args: argparse.Namespace) -> int:
         _render(out, args.output, f"-o {args.output}")
         lines.append(f"wrote {args.output}")
     print("\n".join(lines))
+    return 0
+
+
+def _explore(args: argparse.Namespace) -> int:
+    """``micrograd explore``: the same inputs and EXPR as ``graph``, written as an explorer page."""
+    values: dict[str, Value] = {}
+    for assignment in args.value:
+        name, number = _parse_assignment(assignment)
+        if name in values:
+            raise UsageError(f"--value {name} is given twice; give each input once")
+        values[name] = Value(number, label=name)
+    if args.output.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"-o {args.output}: the file should end in .html")
+    try:
+        out = parse_expression(args.expression, values)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
+        raise UsageError(str(error)) from None
+    if not isinstance(out, Value):
+        out = Value(out)
+    if not out.label:
+        out.label = _output_name(values)
+    try:  # the whole page is made before the file is opened: a refusal leaves no file
+        page = explore(out, title=args.expression)
+        page.save(args.output)
+    except RecursionError:
+        raise
+    except (RendererNotFound, RuntimeError, ValueError, OSError, subprocess.TimeoutExpired) as e:
+        raise UsageError(f"-o {args.output}: {e}") from None
+    print(f"{out.label} = {out.data:.6g}\nwrote {args.output} ({page.steps} steps)")
     return 0
 
 
@@ -290,6 +319,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.set_defaults(run=_graph)
 
+    explorer = commands.add_parser(
+        "explore",
+        help="build an expression and write the backprop explorer page for it",
+        description=(
+            "Build EXPR from the --value inputs (the same expressions as graph) and write one "
+            "offline HTML page that steps through its forward and backward passes and "
+            "recomputes live when an input changes."
+        ),
+        epilog='example: micrograd explore "tanh(x * w + b)" --value x=0.5 --value w=-2 '
+        "--value b=1 -o page.html",
+    )
+    explorer.add_argument("expression", metavar="EXPR", help='the expression, e.g. "x * y"')
+    explorer.add_argument(
+        "--value",
+        action="append",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="an input and its value (repeat for each input)",
+    )
+    explorer.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", required=True, help="the page: FILE.html"
+    )
+    explorer.set_defaults(run=_explore)
+
     demo = commands.add_parser(
         "demo",
         help="run a demo (no NAME: list them)",
@@ -316,7 +369,7 @@ def _expression_last(argv: Sequence[str]) -> list[str]:
     ['graph', '--value', 'x=1', '--', '-x * y']
     """
     argv = list(argv)
-    if not argv or argv[0] != "graph" or "--" in argv:
+    if not argv or argv[0] not in ("graph", "explore") or "--" in argv:
         return argv
     takes_a_value = {"--value", "-o", "--output", "--steps"}
     i = 1
