@@ -4,16 +4,21 @@ Each test pins one defect from issue 15 that used to give a traceback, a bare ma
 silently wrong answer or a damaged file. The engine's own cases are in test_hostile_engine.py.
 """
 
+import io
 import math
 import os
+import random
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
+import micrograd.nn.mlp as mlp_module
 from micrograd.cli import main
 from micrograd.engine import Value, custom_op
+from micrograd.nn import MLP
+from micrograd.nn.mlp import MAX_FILE_BYTES
 from micrograd.optim import SGD, Adam, LinearDecay, RMSprop, StepDecay
 from micrograd.testing import GradcheckError, gradcheck, gradgradcheck
 from micrograd.viz import RendererNotFound, draw_dot, escape_label, render, to_svg
@@ -304,3 +309,118 @@ def test_the_edges_of_the_ranges_still_train(alpha, betas):
             (w * w).backward()
             optimizer.step()
         assert math.isfinite(w.data) and w.data < 2.0
+
+
+# --- Model files ------------------------------------------------------------------------------
+
+
+def model_document(weight):
+    return (
+        '{"format": "micrograd.MLP", "version": 1, "nin": 1, "nouts": [1], '
+        '"activation": "relu", "output_activation": "linear", '
+        f'"layers": [[{{"w": [{weight}], "b": 0.0}}]]}}'
+    )
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        (model_document("1" + "0" * 400), "is too large for a float"),
+        (model_document("1e400"), "the number 1e400 is too large for a float"),
+        (model_document("-1e400"), "too large for a float"),
+        (model_document("7" * 5000), "(5000 digits) is too large for a float"),
+        (model_document("NaN"), "numeric weights"),
+        (model_document("Infinity"), "numeric weights"),
+    ],
+)
+def test_hostile_model_files_are_value_errors_saying_what_is_wrong(tmp_path, text, why):
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    with pytest.raises(ValueError) as caught:
+        MLP.load(path)
+    assert type(caught.value) is ValueError
+    message = str(caught.value)
+    assert message.startswith(f"MLP.load: {path}") and why in message, message
+
+
+def test_a_large_but_finite_whole_number_weight_loads(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text(model_document("1" + "0" * 300))
+    assert MLP.load(path).parameters()[0].data == 1e300
+
+
+def test_an_endless_file_is_read_only_up_to_the_limit(tmp_path):
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match=r"is larger than 64 MiB"):
+        MLP.load(link)
+    assert MAX_FILE_BYTES == 64 * 2**20
+
+
+def test_a_file_just_over_the_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(mlp_module, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "model.json"
+    MLP(1, [1], rng=random.Random(0)).save(path)
+    assert len(path.read_bytes()) > 100
+    with pytest.raises(ValueError, match="is larger than"):
+        MLP.load(path)
+
+
+class FullDisk:
+    """A file object whose write stores half the text, then fails as a full disk does."""
+
+    def __init__(self, file):
+        self.file = file
+
+    def write(self, text):
+        self.file.write(text[: len(text) // 2])
+        self.file.flush()
+        raise OSError(28, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self.file.__exit__(*exc)
+
+
+def test_save_is_atomic_when_the_disk_fills(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    old = MLP(2, [3, 1], rng=random.Random(1))
+    old.save(path)
+    before = path.read_bytes()
+    new = MLP(2, [3, 1], rng=random.Random(2))
+    real_fdopen, real_open = os.fdopen, open
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k)))
+    monkeypatch.setattr("builtins.open", lambda *a, **k: FullDisk(real_open(*a, **k)))
+    monkeypatch.setattr(io, "open", lambda *a, **k: FullDisk(real_open(*a, **k)))
+    with pytest.raises(OSError, match="No space left"):
+        new.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before  # the old model, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # no temporary file left
+    assert [p.data for p in MLP.load(path).parameters()] == [p.data for p in old.parameters()]
+
+
+def test_save_keeps_the_mode_of_the_file_it_replaces(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text("old")
+    path.chmod(0o640)
+    MLP(1, [1], rng=random.Random(0)).save(path)
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert MLP.load(path).summary() == "MLP(1 -> 1 linear), 2 parameters"
+
+
+@pytest.mark.parametrize("widths", [[True], [2, True], [False]])
+def test_bools_are_not_layer_widths(widths):
+    with pytest.raises(ValueError, match=r"nout must be a positive int, got (True|False)"):
+        MLP(2, widths)
+
+
+def test_a_bool_is_not_an_input_count():
+    with pytest.raises(ValueError, match="nin must be a positive int, got True"):
+        MLP(True, [2])

@@ -20,9 +20,13 @@ graph to draw when teaching.  Both give the same numbers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import random
+import sys
+import tempfile
 from collections.abc import Sequence
 from operator import attrgetter, mul
 from pathlib import Path
@@ -37,6 +41,9 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("uniform", "xavier", "he")
 FORMAT = "micrograd.MLP"
 FORMAT_VERSION = 1
+MAX_FILE_BYTES = 64 * 2**20
+"""The largest model file :meth:`MLP.load` reads (64 MiB, some two million weights); a
+larger one, or an endless one such as a link to /dev/zero, is refused unread."""
 
 Input = Value | float | int
 
@@ -107,7 +114,7 @@ class Neuron(Module):
             nonlin = activation
         if nonlin is not None:
             activation = "relu" if nonlin else "linear"
-        if not isinstance(nin, int) or nin < 1:
+        if not _is_count(nin):
             raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
         self.activation = _check_activation(activation)
         self._activate = _ACTIVATE[self.activation]
@@ -151,7 +158,7 @@ class Layer(Module):
     """
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        if not isinstance(nout, int) or nout < 1:
+        if not _is_count(nout):  # True is an int to Python, but no width
             raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
         kwargs.setdefault("fan_out", nout)
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
@@ -272,7 +279,11 @@ class MLP(Module):
     # --- Saving and loading -----------------------------------------------------
 
     def save(self, path: str | Path) -> None:
-        """Write the architecture and weights to ``path`` as JSON (never pickle)."""
+        """Write the architecture and weights to ``path`` as JSON (never pickle).
+
+        The file is written whole or not at all: to a temporary file beside it, then
+        renamed over it, so a full disk or a crash mid-write leaves the old file intact.
+        """
         document = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -291,23 +302,36 @@ class MLP(Module):
             raise ValueError(
                 "MLP.save: the weights hold NaN or infinity; refusing to save"
             ) from None
-        Path(path).write_text(text)
+        _write_atomically(Path(path), text)
 
     @classmethod
     def load(cls, path: str | Path, fused: bool = True) -> MLP:
         """A new MLP from a file written by :meth:`save`.
 
         Raises:
-            ValueError: the file is not valid JSON, not a micrograd MLP, of an
-                unknown format version, or its weights do not fit its shape.
-                Nothing is half-loaded: the model is built only once all checks pass.
+            ValueError: the file is larger than :data:`MAX_FILE_BYTES`, not valid JSON,
+                nested too deeply, holds a number too large for a float, is not a
+                micrograd MLP, of an unknown format version, or its weights do not fit
+                its shape.  Nothing is half-loaded: the model is built only once all
+                checks pass.
         """
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # at most: the file may be endless
+        if len(data) > MAX_FILE_BYTES:
+            raise ValueError(
+                f"MLP.load: {path} is larger than {MAX_FILE_BYTES // 2**20} MiB; "
+                "not a model file this reads"
+            )
         try:
-            document = json.loads(Path(path).read_text())
+            document = json.loads(data.decode("utf-8"), parse_int=_int, parse_float=_float)
         except json.JSONDecodeError as error:
             raise ValueError(f"MLP.load: {path} is not valid JSON ({error})") from None
         except UnicodeDecodeError:
             raise ValueError(f"MLP.load: {path} is not a text file") from None
+        except RecursionError:
+            raise ValueError(f"MLP.load: {path} is nested too deeply to be a model") from None
+        except _NumberTooLarge as error:
+            raise ValueError(f"MLP.load: {path}: {error}") from None
         return cls._from_document(document, str(path), fused)
 
     @classmethod
@@ -353,6 +377,45 @@ class MLP(Module):
         return model
 
 
+class _NumberTooLarge(ValueError):
+    pass
+
+
+def _int(digits: str) -> int:
+    # Every number in a model file must fit a float.  Checking the length first also keeps
+    # a 5,000-digit number from Python's own digit limit and its message about that.
+    if len(digits.lstrip("-")) > 309 or abs(number := int(digits)) > sys.float_info.max:
+        shown = digits if len(digits) <= 30 else f"{digits[:12]}... ({len(digits)} digits)"
+        raise _NumberTooLarge(f"the number {shown} is too large for a float")
+    return number
+
+
+def _float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # 1e400 would otherwise become infinity unseen
+        raise _NumberTooLarge(f"the number {text[:30]} is too large for a float")
+    return number
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file in ``path``'s folder, then rename it over ``path``."""
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            # mkstemp makes the file private; keep the mode of the file being replaced.
+            os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def _as_list(x: Input | Sequence[Input]) -> list[Input] | tuple[Input, ...]:
     if isinstance(x, (list, tuple)):
         return x
@@ -364,4 +427,9 @@ def _is_count(x: Any) -> bool:
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int too large for a float
+        return False
