@@ -1,0 +1,144 @@
+"""What a user gets from PyPI: the sdist and the wheel, the name on the install hints, and
+the demos from a source tree that was never installed."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import venv
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DISTRIBUTION = "micrograd-stepwise"
+# Build inputs only: the copy must not carry virtualenvs, caches or earlier builds.
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv*", "__pycache__", "*.pyc", "*.egg-info", ".*_cache", ".hypothesis",
+    "build", "dist", "demo-out", "api-docs",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    """The sdist and the wheel, built (as a release would be) from a copy of the tree."""
+    work = tmp_path_factory.mktemp("packaging")
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(work / "dist"), str(source)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (sdist,) = (work / "dist").glob("*.tar.gz")
+    (wheel,) = (work / "dist").glob("*.whl")
+    return {"sdist": sdist, "wheel": wheel, "work": work}
+
+
+def sdist_names(built) -> set[str]:
+    with tarfile.open(built["sdist"]) as archive:
+        return {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+
+
+def wheel_names(built) -> set[str]:
+    with zipfile.ZipFile(built["wheel"]) as archive:
+        return set(archive.namelist())
+
+
+def test_the_distribution_is_named_for_pypi_and_imports_as_micrograd(built):
+    assert built["wheel"].name.startswith("micrograd_stepwise-")
+    with zipfile.ZipFile(built["wheel"]) as archive:
+        (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        fields = Parser().parsestr(archive.read(metadata).decode())
+    assert fields["Name"] == DISTRIBUTION
+    assert fields["License-Expression"] == "MIT"
+    assert "Programming Language :: Python :: 3.13" in fields.get_all("Classifier")
+    assert {name.split("/")[0] for name in wheel_names(built)} == {
+        "micrograd",
+        metadata.split("/")[0],
+    }
+
+
+def test_license_is_in_the_sdist_and_the_wheel(built):
+    assert "LICENSE" in sdist_names(built)
+    licenses = [n for n in wheel_names(built) if n.endswith(".dist-info/licenses/LICENSE")]
+    assert len(licenses) == 1
+    with zipfile.ZipFile(built["wheel"]) as archive:
+        assert archive.read(licenses[0]) == (ROOT / "LICENSE").read_bytes()
+
+
+def test_the_wheel_ships_py_typed_and_the_demos(built):
+    names = wheel_names(built)
+    assert "micrograd/py.typed" in names
+    assert "micrograd/demos/__init__.py" in names and "micrograd/demos/_common.py" in names
+
+
+def test_the_sdist_holds_what_its_tests_need(built):
+    names = sdist_names(built)
+    for path in ["README.md", "CHANGELOG.md", "LICENSE", "pyproject.toml", "tests/conftest.py"]:
+        assert path in names
+    for folder in ["tests", "docs", "demos", "benchmarks", "micrograd"]:
+        tracked = [p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*")]
+        wanted = {p for p in tracked if "__pycache__" not in p and (ROOT / p).is_file()}
+        assert wanted <= names, sorted(wanted - names)
+    assert not any("__pycache__" in name or ".venv" in name for name in names)
+
+
+def test_a_fresh_virtualenv_with_the_wheel_runs_a_demo(built):
+    env_dir = built["work"] / "venv"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+         "--no-index", str(built["wheel"])],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    done = subprocess.run(
+        [str(env_dir / "bin" / "micrograd"), "demo", "xor", "--steps", "2", "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=built["work"],  # not the checkout: the installed copy must be the one used
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith("final: loss=")
+
+
+def test_demo_runs_from_a_plain_checkout_without_installing(tmp_path):
+    # -S leaves out site-packages, and with it any installed or editable micrograd: the
+    # checkout on PYTHONPATH is all there is, and it has no micrograd/demos folder.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    spec = "import importlib.util as u; print(u.find_spec('micrograd.demos'))"
+    probe = subprocess.run(
+        [sys.executable, "-S", "-c", spec], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert probe.stdout.strip() == "None", probe.stdout + probe.stderr
+    for args in [[], ["xor", "--steps", "2", "--quiet"]]:
+        done = subprocess.run(
+            [sys.executable, "-S", "-m", "micrograd", "demo", *args],
+            capture_output=True, text=True, env=env, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    assert done.stdout.splitlines()[-1].startswith("final: loss=")
+
+
+# On PyPI, "micrograd" is Karpathy's 0.1.0, which has no extras and no demos.
+WRONG_HINT = re.compile(r"pip install [\"']?micrograd(?!-stepwise)\b")
+
+
+def test_every_install_hint_names_the_distribution():
+    files = [ROOT / "README.md", *ROOT.glob("*/**/*.py")]
+    wrong = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in files
+        if ".venv" not in path.parts and "build" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if WRONG_HINT.search(line)
+    ]
+    assert wrong == []
