@@ -86,7 +86,11 @@ def test_500_drawn_expressions_pass_gradcheck_and_cover_every_op():
 
 
 def test_expressions_shrink_to_small_ones():
-    fn, inputs = find(expressions(), lambda case: "tanh" in case[0].ops)
+    # Derandomized, and with no example database: a shrink that can end in a larger
+    # expression by chance (about 1 run in 30 at 2,000 examples) must not make this test
+    # flaky, nor be saved and replayed on every later run.
+    deterministic = settings(derandomize=True, database=None, max_examples=1000, deadline=None)
+    fn, inputs = find(expressions(), lambda case: "tanh" in case[0].ops, settings=deterministic)
     assert repr(fn) == "tanh(x0)"
     assert len(inputs) == 1
 
