@@ -12,6 +12,8 @@ textbook delta rule, computed separately by hand:
     w             -= lr * dL/dw
 
 Run it:  micrograd demo worked-example --out demo-out
+(--out also writes demo-out/worked-example.html: open it in a browser to step
+through the same forward pass, backward pass and update, and change any number.)
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from micrograd.demos import _common
 from micrograd import Value
 from micrograd.losses import mse
 from micrograd.optim import SGD
-from micrograd.viz import RendererNotFound, render
+from micrograd.viz import RendererNotFound, explore, render
 
 X = [0.5, 0.1]
 TARGET = 0.6
@@ -45,16 +47,12 @@ def table(title: str, rows: list[tuple[str, float, float]]) -> None:
         print(f"  {name:<16}{ours:>14.8f}{expected:>16.8f}  ok")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _common.parse(_common.parser("worked-example", __doc__.splitlines()[0]), argv)
+def network() -> tuple[Value, tuple[list[Value], list[Value]], tuple]:
+    """The 2-2-1 network on X, op by op, every Value labelled.
 
-    print("weights:")
-    print(f"  hidden 1: w1 = {W_HIDDEN[0][0]}, w2 = {W_HIDDEN[0][1]}, b1 = {B_HIDDEN[0]}")
-    print(f"  hidden 2: w3 = {W_HIDDEN[1][0]}, w4 = {W_HIDDEN[1][1]}, b2 = {B_HIDDEN[1]}")
-    print(f"  output:   w5 = {W_OUT[0]}, w6 = {W_OUT[1]}, b3 = {B_OUT}")
-    print(f"input x = {X}, target y = {TARGET}, learning rate {LR}")
-
-    # --- micrograd: the network op by op, every Value labelled -------------------
+    Returns the loss, the parameters (weights, biases) and the inner Values
+    (the two hidden sums, the two hidden activations, the output sum, the output).
+    """
     x = [Value(v, label=f"x{i + 1}") for i, v in enumerate(X)]
     w = [Value(v, label=f"w{i + 1}") for i, v in enumerate([*W_HIDDEN[0], *W_HIDDEN[1], *W_OUT])]
     b = [Value(v, label=f"b{i + 1}") for i, v in enumerate([*B_HIDDEN, B_OUT])]
@@ -65,7 +63,21 @@ def main(argv: list[str] | None = None) -> int:
     loss = 0.5 * mse(o, TARGET, reduction="sum")
     names = ["net_h1", "net_h2", "h1", "h2", "net_o", "o", "L"]
     for v, name in zip([*net_h, *h, net_o, o, loss], names):
-        v.label = name  # so the drawing names them
+        v.label = name  # so the drawing and the page name them
+    return loss, (w, b), (net_h, h, net_o, o)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _common.parse(_common.parser("worked-example", __doc__.splitlines()[0]), argv)
+
+    print("weights:")
+    print(f"  hidden 1: w1 = {W_HIDDEN[0][0]}, w2 = {W_HIDDEN[0][1]}, b1 = {B_HIDDEN[0]}")
+    print(f"  hidden 2: w3 = {W_HIDDEN[1][0]}, w4 = {W_HIDDEN[1][1]}, b2 = {B_HIDDEN[1]}")
+    print(f"  output:   w5 = {W_OUT[0]}, w6 = {W_OUT[1]}, b3 = {B_OUT}")
+    print(f"input x = {X}, target y = {TARGET}, learning rate {LR}")
+
+    # --- micrograd: the network op by op, every Value labelled -------------------
+    loss, (w, b), (net_h, h, net_o, o) = network()
     optimizer = SGD([*w, *b], lr=LR)
     optimizer.zero_grad()
     loss.backward()
@@ -99,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         [(f"dL/d{p.label}", p.grad, g) for p, g in zip([*w, *b], t_grads + t_bias_grads)],
     )
 
+    # The explorer page replays all of this, so it is made before the update changes w and b.
+    page = explore(loss, params=[*w, *b], lr=LR, title="worked example: a 2-2-1 network")
     old = [p.data for p in [*w, *b]]
     optimizer.step()
     expected = [v - LR * g for v, g in zip(old, t_grads + t_bias_grads)]
@@ -111,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         try:
             print(f"wrote {render(loss, args.out / 'worked-example.svg')}")
+            print(f"wrote {page.save(args.out / 'worked-example.html')}")
         except RendererNotFound as error:
             raise _common.DemoError(str(error)) from None
     return 0

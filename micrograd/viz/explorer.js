@@ -238,9 +238,12 @@
       const node = nodes[graph.backward[s]];
       const up = fixed4(backward.upstream[s]);
       const parts = [];
-      for (let e = backward.first[s]; e < backward.first[s + 1]; e++) {
+      const first = backward.first[s], end = backward.first[s + 1];
+      const last = Math.min(end, first + graph.shown[s]); // a long sum spells out only the first few
+      for (let e = first; e < last; e++) {
         parts.push(`d${rootName}/d${nodes[backward.parent[e]].name} += ${up} * ${fixed4(backward.local[e])} = ${fixed4(backward.after[e])}`);
       }
+      if (end > last) parts.push(`... ${(end - last).toLocaleString("en-US")} more parents`);
       return `${node.name} = ${node.formula}: d${rootName}/d${node.name} = ${up} -> ${parts.join("; ")}`;
     }
     const u = k - F - B - 1;

@@ -44,7 +44,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
-from micrograd import engine
+from micrograd import engine, trace
 from micrograd.engine import Value, node_names
 from micrograd.viz.graph import draw_dot, to_svg
 
@@ -65,49 +65,13 @@ class _OpRecord(NamedTuple):
     operands: tuple  # Values and folded numbers, in order
 
 
-_NOTATION = {"add": "infix", "sub": "infix", "mul": "infix", "div": "infix", "pow": "infix"}
-_NOTATION["neg"] = "prefix"
-
-
 def _op_record(node: Value) -> _OpRecord | None:
-    """What made ``node`` (None for a leaf), in the terms of the engine's catalogue.
-
-    TEMPORARY ADAPTER: until ``micrograd.engine.OPS`` and ``micrograd.trace``
-    land, this rebuilds the catalogue's records from the current engine.  Once
-    they exist, the body becomes::
-
-        entry = trace.op_entry(node)
-        if entry is None:
-            return None
-        custom = engine.OPS.get(entry.name) is not entry
-        return _OpRecord(entry.name, entry.symbol, entry.notation, custom,
-                         tuple(trace.operands(node)))
-    """
-    if not node.parents:
+    """What made ``node`` (None for a leaf), in the terms of the engine's catalogue."""
+    entry = trace.op_entry(node)
+    if entry is None:
         return None
-    op = node._op
-    parents, c = node.parents, node.constant
-    names = {
-        engine.ADD: "add", engine.SUB: "sub", engine.MUL: "mul", engine.DIV: "div",
-        engine.POW: "pow", engine.ADD_CONST: "add", engine.SUB_CONST: "sub",
-        engine.SUB_FROM_CONST: "sub", engine.MUL_CONST: "mul", engine.DIV_CONST_BY: "div",
-        engine.POW_CONST: "pow", engine.CONST_POW: "pow", engine.NEG: "neg",
-        engine.EXP: "exp", engine.LOG: "log", engine.TANH: "tanh", engine.SIGMOID: "sigmoid",
-        engine.RELU: "relu", engine.ABS: "abs", engine.SIN: "sin", engine.COS: "cos",
-        engine.LINEAR: "linear", engine.LINEAR_OF_NUMBERS: "linear",
-        engine.LINEAR_RELU: "linear_relu", engine.LINEAR_OF_NUMBERS_RELU: "linear_relu",
-        engine.TOTAL: "sum",
-    }  # fmt: skip
-    name = names.get(op)
-    if name is None:
-        return _OpRecord(op.name, node.op, "call", True, tuple(parents))
-    if op in (engine.LINEAR_OF_NUMBERS, engine.LINEAR_OF_NUMBERS_RELU):
-        operands = (*parents[:-1], *(float(x) for x in c), parents[-1])
-    elif len(parents) == 1 and isinstance(c, float):
-        operands = (float(c), parents[0]) if op.constant_first else (parents[0], float(c))
-    else:
-        operands = tuple(parents)
-    return _OpRecord(name, node.op, _NOTATION.get(name, "call"), False, operands)
+    custom = entry.name not in engine.OPS
+    return _OpRecord(entry.name, entry.symbol, entry.notation, custom, tuple(trace.operands(node)))
 
 
 # --- Step texts (the page rebuilds these with the same rules) -------------------------
@@ -127,33 +91,38 @@ def _numbers_formula(record: _OpRecord, operand_data: list[float]) -> str:
     return f"{record.symbol}({', '.join(numbers)})"
 
 
-def _formula_of(step: engine.Step, names: dict[Value, str]) -> str:
-    """The node's formula in names (``x1 * w1``), cut out of ``str(step)``.
-
-    The step's text is the contract; taking the formula from it keeps the
-    forward texts' formulas equal to the backward ones.
-    """
-    root, name = names[step.root], names[step.node]
-    parts = [
-        f"d{root}/d{names[u.parent]} += {step.upstream:.4f} * {u.local:.4f} = {u.grad_after:.4f}"
-        for u in step.updates
-    ]
-    head = f"{name} = "
-    tail = f": d{root}/d{name} = {step.upstream:.4f} -> {'; '.join(parts)}"
-    text = str(step)
-    if not (text.startswith(head) and text.endswith(tail)):
-        raise RuntimeError(f"explore: cannot read the formula of step {text!r}")
-    return text[len(head) : len(text) - len(tail)]
-
-
 def _backward_text(
-    name: str, formula: str, root: str, upstream: float, updates: list[tuple[str, float, float]]
+    name: str,
+    formula: str,
+    root: str,
+    upstream: float,
+    updates: list[tuple[str, float, float]],
+    shown: int,
 ) -> str:
+    """``str(step)``, from its parts: the first ``shown`` updates, then how many more."""
     parts = [
         f"d{root}/d{parent} += {upstream:.4f} * {local:.4f} = {after:.4f}"
-        for parent, local, after in updates
+        for parent, local, after in updates[:shown]
     ]
+    if len(updates) > shown:
+        parts.append(f"... {len(updates) - shown:,} more parents")
     return f"{name} = {formula}: d{root}/d{name} = {upstream:.4f} -> {'; '.join(parts)}"
+
+
+def _updates_shown(step: trace.Step, names: dict[Value, str]) -> int:
+    """How many of its updates ``str(step)`` spells out (a long sum shows the first few)."""
+    text = str(step)
+    count = len(step.updates)
+    more = text.rsplit("; ... ", 1)[-1] if text.endswith(" more parents") else ""
+    if more:
+        count -= int(more.split(" ", 1)[0].replace(",", ""))
+    updates = [(names[u.parent], u.local, u.grad_after) for u in step.updates]
+    name, root = names[step.node], names[step.root]
+    formula = trace.formula(step.node, names)
+    if _backward_text(name, formula, root, step.upstream, updates, count) != text:
+        # The page rebuilds this text after a leaf changes: it must follow the same rules.
+        raise RuntimeError(f"explore: the page cannot rebuild the text of step {text!r}")
+    return count
 
 
 def _update_text(name: str, lr_text: str, data: float, grad: float, new: float) -> str:
@@ -338,7 +307,8 @@ def explore(
     records = [_op_record(v) for v in values]
     steps, texts_backward = _backprop(root, values, names_of)
     forward_order = [index[step.node] for step in reversed(steps)]
-    formulas = {index[step.node]: _formula_of(step, names_of) for step in steps}
+    formulas = {index[step.node]: trace.formula(step.node, names_of) for step in steps}
+    shown = [_updates_shown(step, names_of) for step in steps]
 
     texts = [START_TEXT]
     for i in forward_order:
@@ -387,6 +357,7 @@ def explore(
         "nodes": nodes,
         "forward": forward_order,
         "backward": [index[step.node] for step in steps],
+        "shown": shown,
         "customLocals": custom_locals,
         "params": [index[p] for p in update],
         "lr": lr,
@@ -402,7 +373,7 @@ def explore(
 
 def _backprop(
     root: Value, values: list[Value], names: dict[Value, str]
-) -> tuple[list[engine.Step], list[str]]:
+) -> tuple[list[trace.Step], list[str]]:
     """Every backward step of ``root`` and its text, leaving each ``.grad`` as it was.
 
     ``backward_steps()`` works on ``.grad`` and leaves accumulate onto theirs,
