@@ -1,13 +1,9 @@
-"""The autograd engine: scalar Values that remember how they were made.
+"""The engine: scalar Values that remember how they were made.
 
-Every arithmetic op on a :class:`Value` returns a new Value that records
-
-* ``parents``: the Values it was computed from, in operand order, and
-* its *local derivatives*: d(output)/d(parent) for each parent, evaluated at the
-  forward pass.
-
-:meth:`Value.backward` then walks the graph from the output back to the leaves
-and applies the chain rule: each parent's gradient grows by
+Every op on a :class:`Value` returns a new Value that records its operands and
+its *local derivatives*, d(output)/d(operand), worked out at the forward pass.
+:meth:`Value.backward` walks the graph from the output back to the leaves and
+applies the chain rule: each operand's gradient grows by
 ``local derivative * gradient of the output``.
 
     >>> a = Value(2.0, label="a")
@@ -17,10 +13,11 @@ and applies the chain rule: each parent's gradient grows by
     >>> round(a.grad, 4), b.grad
     (-2.9293, 2.0)
 
-For second derivatives each op also has a *derivative rule*, the same formula
-written so it computes on Values as well as floats; :func:`grad` with
-``create_graph=True`` uses those rules to build the gradient as a new graph
-that can be differentiated again.
+Reading this file: each op comes with its rule, the one place its derivative
+is written.  A rule is plain arithmetic, so it computes on floats (the forward
+pass stores its result) and on Values alike (``grad(..., create_graph=True)``
+runs it on Values to build second derivatives).  The catalogue :data:`OPS` at
+the end lists every op once: its name, its symbol and how a formula writes it.
 
 Numbers mixed into an expression (``2 * v``, ``v + 1``) are folded into the op
 instead of becoming Values of their own: ``v * 2`` has one parent, ``v``, and
@@ -32,27 +29,25 @@ from __future__ import annotations
 import math
 import numbers
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import reduce
 from operator import add, mul
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # for type hints only: the engine imports no third-party package
-    import graphviz
+if TYPE_CHECKING:  # for type hints only
+    from micrograd.trace import Step
 
 __all__ = [
+    "OPS",
     "Op",
-    "ParentUpdate",
-    "Step",
     "Value",
-    "backward_order",
     "custom_op",
-    "grad",
     "is_grad_enabled",
     "linear",
     "no_grad",
-    "node_names",
     "sigmoid",
     "sum_left_to_right",
     "total",
@@ -61,118 +56,83 @@ __all__ = [
 Number = int | float
 
 
-class Op(NamedTuple):
-    """How one kind of node differentiates, for second derivatives.
+class Op:
+    """One entry of the catalogue: what made a node, and how it differentiates.
 
-    ``derivative(inputs, out, constant)`` returns one local derivative per
-    input.  ``inputs`` and ``out`` are floats or Values; ``constant`` is the
-    number folded into the node, or None.  The first-order path does not call
-    it: each op stores its local derivatives as floats at the forward pass.
+    Attributes:
+        name: the op's word: ``"mul"``, ``"tanh"``; node names use it (``mul2``).
+        symbol: what micrograd 0.1.0 keeps in ``_op``: ``"*"``, ``"tanh"``.
+        notation: how a formula writes it: ``"infix"`` (``a * b``),
+            ``"prefix"`` (``-a``) or ``"call"`` (``tanh(a)``).
+        arity: how many operands: 1, 2, or 0 for any number (fused ops).
+        derivative: the rule.  ``derivative(a, out)`` for one operand,
+            ``derivative(a, b, out) -> (da, db)`` for two, and
+            ``derivative(operands, out) -> tuple`` for any number, where
+            ``out`` is the op's output.  Floats or Values alike.
+        constant_first: for a folded number on the left (``2 - x``).
+        custom: made by :func:`custom_op`.
+
+    >>> OPS["tanh"].derivative(0.5, 0.5)
+    0.75
     """
 
-    name: str
-    derivative: Callable[[tuple, Any, Any], tuple]
-    constant_first: bool = False  # for display: "2 - x" rather than "x - 2"
+    __slots__ = ("arity", "base", "constant_first", "custom", "derivative", "name", "notation")
+    __slots__ += ("symbol",)
+
+    def __init__(
+        self,
+        name: str,
+        symbol: str,
+        notation: str,
+        arity: int,
+        derivative: Callable[..., Any],
+        custom: bool = False,
+    ) -> None:
+        self.name = name
+        self.symbol = symbol
+        self.notation = notation
+        self.arity = arity
+        self.derivative = derivative
+        self.custom = custom
+        self.constant_first = False
+        self.base = self  # the catalogue entry; a reflected form points back to it
+
+    def reflected(self) -> Op:
+        """The same op with a folded number as its *first* operand (``2 - x``)."""
+        flipped = Op(self.name, self.symbol, self.notation, self.arity, self.derivative)
+        flipped.constant_first = True
+        flipped.base = self
+        return flipped
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r}, symbol={self.symbol!r}, notation={self.notation!r})"
 
 
-# --- Derivative rules ---------------------------------------------------------
-# One line per op: d(out)/d(input) given the inputs, the output and the folded
-# constant c.  Written with operators and the helpers below, they compute on
-# floats and on Values alike; the forward ops further down compute the very
-# same formulas on floats, next to each forward computation.
+# --- Recording ----------------------------------------------------------------------
 
-
-def _is_value(x: object) -> bool:
-    return isinstance(x, Value)
-
-
-def _log(x):
-    return x.log() if _is_value(x) else math.log(x)
-
-
-def _sin(x):
-    return x.sin() if _is_value(x) else math.sin(x)
-
-
-def _cos(x):
-    return x.cos() if _is_value(x) else math.cos(x)
-
-
-def _sign(x) -> float:
-    x = x.data if _is_value(x) else x
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-
-
-def _step(x) -> float:  # derivative of relu: 1 above 0, else 0 (0 at the kink)
-    return 1.0 if (x.data if _is_value(x) else x) > 0 else 0.0
-
-
-def _pow_base_rule(a: float, b: float) -> float:  # d(a**b)/da = b * a**(b-1)
-    if b == 0:
-        return 0.0
-    if a == 0 and b < 1:
-        return math.inf  # the slope of sqrt(a) at 0, say
-    return b * _power(a, b - 1)
-
-
-def _pow_exponent_rule(a, b, out):  # d(a**b)/db = a**b * log(a), 0 where a == 0
-    base = a.data if _is_value(a) else a
-    if base > 0:
-        return out * _log(a)
-    return 0.0 if base == 0 else math.nan
-
-
-ADD = Op("+", lambda i, out, c: (1.0, 1.0))
-SUB = Op("-", lambda i, out, c: (1.0, -1.0))
-MUL = Op("*", lambda i, out, c: (i[1], i[0]))
-DIV = Op("/", lambda i, out, c: (1 / i[1], -out / i[1]))
-POW = Op("**", lambda i, out, c: (i[1] * i[0] ** (i[1] - 1), _pow_exponent_rule(*i, out)))
-ADD_CONST = Op("+", lambda i, out, c: (1.0,))
-SUB_CONST = Op("-", lambda i, out, c: (1.0,))
-SUB_FROM_CONST = Op("-", lambda i, out, c: (-1.0,), constant_first=True)
-MUL_CONST = Op("*", lambda i, out, c: (c,))
-DIV_CONST_BY = Op("/", lambda i, out, c: (-out / i[0],), constant_first=True)
-POW_CONST = Op("**", lambda i, out, c: (c * i[0] ** (c - 1),))
-CONST_POW = Op("**", lambda i, out, c: (out * math.log(c) if c > 0 else 0.0,), constant_first=True)
-NEG = Op("neg", lambda i, out, c: (-1.0,))
-EXP = Op("exp", lambda i, out, c: (out,))
-LOG = Op("log", lambda i, out, c: (1 / i[0],))
-TANH = Op("tanh", lambda i, out, c: (1 - out * out,))
-SIGMOID = Op("sigmoid", lambda i, out, c: (out * (1 - out),))
-RELU = Op("relu", lambda i, out, c: (_step(out),))
-ABS = Op("abs", lambda i, out, c: (_sign(i[0]),))
-SIN = Op("sin", lambda i, out, c: (_cos(i[0]),))
-COS = Op("cos", lambda i, out, c: (-_sin(i[0]),))
-# Fused n-ary nodes (see linear() and total()).  For LINEAR the constant is the
-# number of weights n: inputs are (w_1..w_n, x_1..x_n, bias).
-LINEAR = Op("linear", lambda i, out, n: (*i[n : 2 * n], *i[:n], 1.0))
-LINEAR_OF_NUMBERS = Op("linear", lambda i, out, xs: (*xs, 1.0))
-LINEAR_RELU = Op(
-    "linear+relu", lambda i, out, n: tuple(_step(out) * d for d in LINEAR.derivative(i, out, n))
-)
-LINEAR_OF_NUMBERS_RELU = Op(
-    "linear+relu", lambda i, out, xs: tuple(_step(out) * d for d in (*xs, 1.0))
-)
-TOTAL = Op("sum", lambda i, out, c: (1.0,) * len(i))
-
-
-# --- Recording ----------------------------------------------------------------
-
-_grad_enabled = True
+# Per thread and per async task: a no_grad() block in one thread leaves the others
+# recording.  The counter of open blocks (in any thread) lets ops skip the lookup of
+# the context variable in the usual case, when no block is open anywhere.
+_recording: ContextVar[bool] = ContextVar("micrograd_recording", default=True)
+_open_no_grad_blocks = 0
+_no_grad_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside a :func:`no_grad` block.
+    """True unless inside a :func:`no_grad` block (of this thread or async task).
 
     >>> is_grad_enabled()
     True
     """
-    return _grad_enabled
+    return _recording.get()
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Ops inside this block record no parents: evaluation only, and faster.
+
+    The switch is per thread and per async task (a context variable): other
+    threads keep recording.
 
     >>> a = Value(3.0)
     >>> with no_grad():
@@ -180,41 +140,165 @@ def no_grad() -> Iterator[None]:
     >>> b.parents
     ()
     """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
+    global _open_no_grad_blocks
+    with _no_grad_lock:
+        _open_no_grad_blocks += 1
+    token = _recording.set(False)
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _recording.reset(token)
+        with _no_grad_lock:
+            _open_no_grad_blocks -= 1
 
 
-# micrograd.viz registers itself here when imported (the package imports it), so
-# a Value can show its graph in Jupyter while this module imports no drawing code.
-_viz: Any = None
+# --- Nodes ---------------------------------------------------------------------------
 
 _new_value = object.__new__
+_MANY = object()  # _b of a node whose operands are all in the tuple _a
+_BY_HAND = object()  # _b of a node built micrograd 0.1.0's way, with its own _backward
 
 
-def _node(data: float, parents: tuple, op: Op, local, constant=None) -> Value:
-    """A new non-leaf Value.  ``local`` holds d(data)/d(parent) as floats: a
-    bare float for a single parent, a tuple otherwise."""
+def _leaf(data: float) -> Value:
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._pending = 0
+    out._kind = None
     out._mark = None
-    if _grad_enabled:
-        out.parents = parents
-        out._op = op
-        out._local = local
-        out._constant = constant
-    else:
-        out.parents = ()
-        out._op = None
-        out._local = None
-        out._constant = None
     return out
+
+
+def _unary(a: Value, data: float, op: Op) -> Value:
+    """A node with one operand; its local derivative comes from the op's rule."""
+    if _open_no_grad_blocks and not _recording.get():
+        return _leaf(data)
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._a = a
+    out._b = None
+    out._da = op.derivative(a.data, data)
+    out._kind = op
+    out._mark = None
+    return out
+
+
+def _binary(a: Value, b: Value, data: float, op: Op) -> Value:
+    """A node with two Value operands, in order."""
+    if _open_no_grad_blocks and not _recording.get():
+        return _leaf(data)
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._a = a
+    out._b = b
+    out._da, out._db = op.derivative(a.data, b.data, data)
+    out._kind = op
+    out._mark = None
+    return out
+
+
+def _folded(a: Value, constant: float, data: float, op: Op) -> Value:
+    """A node with one Value operand and a number folded in: ``a op constant``,
+    or ``constant op a`` for a reflected op."""
+    if _open_no_grad_blocks and not _recording.get():
+        return _leaf(data)
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._a = a
+    out._b = None
+    if op.constant_first:
+        out._da = op.derivative(constant, a.data, data)[1]
+    else:
+        out._da = op.derivative(a.data, constant, data)[0]
+    out._db = constant
+    out._kind = op
+    out._mark = None
+    return out
+
+
+def _nary(operands: tuple[Value, ...], data: float, op: Op, local: tuple, constant: Any) -> Value:
+    """A node with any number of Value operands (fused ops, custom ops)."""
+    if _open_no_grad_blocks and not _recording.get():
+        return _leaf(data)
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._a = operands
+    out._b = _MANY
+    out._da = local
+    out._db = constant
+    out._kind = op
+    out._mark = None
+    return out
+
+
+def _number(data: object, op: str) -> float:
+    """A real number as a Python float, or a clear error naming the op and the value."""
+    if type(data) is float:
+        return data
+    if isinstance(data, Value) or isinstance(data, (str, bytes, complex)):
+        raise TypeError(f"{op}: expected a real number, got {data!r} ({type(data).__name__})")
+    item = getattr(data, "item", None)  # numpy scalars, including numpy's bool
+    if item is not None and type(data).__module__ == "numpy":
+        data = item()
+    if isinstance(data, numbers.Real):
+        try:
+            return float(data)
+        except OverflowError:
+            raise OverflowError(f"{op}: {_short(data)} is too large for a float") from None
+    raise TypeError(f"{op}: expected a real number, got {_short(data)} ({type(data).__name__})")
+
+
+def _short(x: object) -> str:
+    text = repr(x) if not isinstance(x, int) or x.bit_length() < 200 else f"an int of {x.bit_length()} bits"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _pow_or_inf(a: float, b: float) -> float:
+    """a ** b for a derivative: past the float range it is inf, as elsewhere in backward."""
+    if a < 0 and not float(b).is_integer():
+        return math.nan
+    try:
+        return a**b
+    except OverflowError:
+        return math.inf
+    except ZeroDivisionError:  # 0 ** negative: the slope of a pole
+        return math.inf
+
+
+def _data(x: Any) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _log(x: Any) -> Any:  # for rules: log of a float or of a Value
+    return x.log() if isinstance(x, Value) else math.log(x)
+
+
+def _sin(x: Any) -> Any:
+    return x.sin() if isinstance(x, Value) else math.sin(x)
+
+
+def _cos(x: Any) -> Any:
+    return x.cos() if isinstance(x, Value) else math.cos(x)
+
+
+def _step(x: Any) -> float:
+    """1 above 0, 0 at and below 0, NaN for NaN: the slope of relu."""
+    x = _data(x)
+    return 1.0 if x > 0 else 0.0 if x <= 0 else math.nan
+
+
+def _sign(x: Any) -> float:
+    """The slope of abs: sign(x), 0 at 0, NaN for NaN."""
+    x = _data(x)
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else math.nan
 
 
 def sigmoid(x: float) -> float:
@@ -247,29 +331,20 @@ else:  # builtin sum adds floats left to right, and is the fastest way to do it
     sum_left_to_right = sum
 
 
-def _number(data: object, what: str) -> float:
-    """A real number as a float, or a TypeError naming the op and the value."""
-    if isinstance(data, float):
-        return data
-    if isinstance(data, numbers.Real) and not isinstance(data, Value):
-        return float(data)
-    raise TypeError(f"{what}: expected a real number, got {data!r} ({type(data).__name__})")
-
-
 class Value:
     """A scalar that records the ops that made it, so it can be differentiated.
 
     Args:
-        data: the number.  Ints become floats; anything else that is not a real
-            number raises TypeError.
+        data: the number.  Ints, bools and numpy scalars become floats; anything
+            else raises TypeError.
+        _children, _op: micrograd 0.1.0's way to build a node by hand, with
+            its own ``_backward`` (see :attr:`_backward`).
         label: a name, shown in drawings and traces.
 
     Attributes:
         data: the value, a float.
         grad: d(output)/d(this Value) after ``output.backward()``; starts at 0.0.
         label: the name given, or "".
-        parents: the Values this one was computed from, in operand order; ``()``
-            for a leaf.
 
     >>> x = Value(3, label="x")
     >>> y = x**2 + 1
@@ -278,129 +353,245 @@ class Value:
     Value(data=3.0, grad=6.0, label='x')
     """
 
-    # _pending: during backward(), how many of this node's consumers have yet to
-    # pass their gradient back; 0 at rest.
-    # _mark: visit mark of the latest tree-shaped backward pass.
-    __slots__ = (
-        "_constant",
-        "_local",
-        "_mark",
-        "_op",
-        "_pending",
-        "data",
-        "grad",
-        "label",
-        "parents",
-    )
+    # _a, _b: the operands.  _b is None for one operand (then _a is it), a Value
+    #   for two, _MANY when _a is a tuple of any number of them.
+    # _da, _db: the local derivatives d(self)/d(_a) and d(self)/d(_b); for _MANY,
+    #   _da is a tuple of them.  With one operand, _db holds a folded number.
+    # _kind: the Op that made this node; None for a leaf.
+    # _mark: the token of the latest backward pass that reached this node.  Each
+    #   pass makes a new token, so one that was interrupted leaves nothing behind
+    #   that the next could mistake for its own.
+    __slots__ = ("_a", "_b", "_da", "_db", "_kind", "_mark", "data", "grad", "label")
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(
+        self,
+        data: Number,
+        _children: Iterable[Value] = (),
+        _op: str = "",
+        label: str = "",
+    ) -> None:
         self.data = _number(data, "Value")
         self.grad = 0.0
         self.label = label
-        self.parents: tuple[Value, ...] = ()
-        self._op: Op | None = None
-        self._local = None
-        self._constant = None
-        self._pending = 0
+        self._kind = None
         self._mark = None
+        children = tuple(_children)
+        if children:  # micrograd 0.1.0: a node built by hand; its _backward does the work
+            if not all(isinstance(c, Value) for c in children):
+                raise TypeError(
+                    f"Value: _children must be Values, got {_children!r} (to name a Value, "
+                    "use label=...)"
+                )
+            self._a = children
+            self._b = _BY_HAND
+            self._da = _do_nothing
+            self._kind = _by_hand(_op)
+
+    # --- Reading a node ------------------------------------------------------------
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in operand order; ``()`` for a leaf.
+
+        >>> a, b = Value(1.0), Value(2.0)
+        >>> (a - b).parents == (a, b), (a * 2).parents == (a,)
+        (True, True)
+        """
+        if self._kind is None:
+            return ()
+        b = self._b
+        if b is None:
+            return (self._a,)
+        if b is _MANY or b is _BY_HAND:
+            return self._a
+        return (self._a, b)
 
     @property
     def op(self) -> str:
-        """The op that made this Value ('+', 'tanh', ...), or '' for a leaf.
+        """The op's symbol ('+', 'tanh', ...), or '' for a leaf.
 
         >>> (Value(1.0) * Value(2.0)).op, Value(1.0).op
         ('*', '')
         """
-        return self._op.name if self._op else ""
+        kind = self._kind
+        return kind.symbol if kind is not None else ""
 
     @property
-    def constant(self) -> float | int | tuple | None:
+    def constant(self) -> Any:
         """The number folded into this node (the 2 of ``v * 2``), else None.
 
-        >>> (Value(1.0) * 2).constant
-        2.0
+        >>> (Value(1.0) * 2).constant, (Value(1.0) * Value(2.0)).constant
+        (2.0, None)
         """
-        return self._constant
+        if self._kind is None or self._b is not None and self._b is not _MANY:
+            return None
+        return getattr(self, "_db", None)
 
     def __repr__(self) -> str:
         extra = f", label={self.label!r}" if self.label else ""
-        extra += f", op={self.op!r}" if self._op else ""
+        extra += f", op={self.op!r}" if self._kind is not None else ""
         return f"Value(data={self.data}, grad={self.grad}{extra})"
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
-        """Jupyter shows a Value as its graph (SVG), or as text when it can't be drawn."""
-        bundle = {"text/plain": repr(self)}
-        if _viz is not None:
-            bundle.update(_viz.jupyter_bundle(self))
-        return bundle
+    # --- micrograd 0.1.0's private names ----------------------------------------------
 
-    # --- Binary ops: forward, then d(out)/d(each operand) ---------------------
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd 0.1.0's name for the parents, as a set."""
+        return set(self.parents)
 
-    # A number operand is folded into a one-parent node (checked inline: this is
-    # the hot path).  Anything else that is not a real number is a TypeError.
+    @property
+    def _op(self) -> str:
+        """micrograd 0.1.0's name for the op's symbol ('' for a leaf)."""
+        return self.op
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """This node's chain-rule step, as micrograd 0.1.0 calls it: each parent's
+        grad grows by local derivative * this node's grad.
+
+        Assign a function to it, on a node built with ``Value(data, children, op)``,
+        and ``backward()`` calls that function instead, as 0.1.0 does.
+
+        >>> x = Value(3.0)
+        >>> y = x * x
+        >>> y.grad = 1.0
+        >>> y._backward()
+        >>> x.grad
+        6.0
+        """
+        if self._b is _BY_HAND:
+            return self._da
+        return _ChainRuleStep(self)
+
+    @_backward.setter
+    def _backward(self, function: Callable[[], None]) -> None:
+        if not callable(function):
+            raise TypeError(f"_backward: expected a function, got {function!r}")
+        if self._b is not _BY_HAND:
+            parents = self.parents
+            self._a = parents
+            self._b = _BY_HAND
+            self._kind = _by_hand(self.op)
+        self._da = function
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the whole graph under this Value, built without recursion."""
+        if id(self) in memo:
+            return memo[id(self)]
+        for node in reversed(_nodes_under(self)):  # operands before their consumers
+            if id(node) in memo:
+                continue
+            copy = _new_value(Value)
+            for slot in Value.__slots__:
+                if hasattr(node, slot):
+                    setattr(copy, slot, getattr(node, slot))
+            copy._mark = None
+            b = node._b if node._kind is not None else None
+            if node._kind is not None:
+                if b is _MANY or b is _BY_HAND:
+                    copy._a = tuple(memo[id(p)] for p in node._a)
+                else:
+                    copy._a = memo[id(node._a)]
+                    if b is not None:
+                        copy._b = memo[id(b)]
+            memo[id(node)] = copy
+        return memo[id(self)]
+
+    # --- Binary ops: the output, then d(out)/d(each operand) --------------------------
+    # A number operand is folded into a one-operand node.  Anything else that is not
+    # a real number is a TypeError naming the op.
 
     def __add__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            return _node(self.data + other.data, (self, other), ADD, (1.0, 1.0))
+            return _binary(self, other, self.data + other.data, ADD)
         c = other if type(other) is float else _number(other, "+")
-        return _node(self.data + c, (self,), ADD_CONST, 1.0, c)
+        return _folded(self, c, self.data + c, ADD)
+
+    @staticmethod
+    def _add_rule(a: Any, b: Any, out: Any) -> tuple[Any, Any]:  # d(a + b) = (1, 1)
+        return 1.0, 1.0
+
+    def __radd__(self, other: Number) -> Value:  # other + self
+        c = other if type(other) is float else _number(other, "+")
+        return _folded(self, c, c + self.data, ADD_REFLECTED)
 
     def __sub__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            return _node(self.data - other.data, (self, other), SUB, (1.0, -1.0))
+            return _binary(self, other, self.data - other.data, SUB)
         c = other if type(other) is float else _number(other, "-")
-        return _node(self.data - c, (self,), SUB_CONST, 1.0, c)
+        return _folded(self, c, self.data - c, SUB)
+
+    @staticmethod
+    def _sub_rule(a: Any, b: Any, out: Any) -> tuple[Any, Any]:  # d(a - b) = (1, -1)
+        return 1.0, -1.0
 
     def __rsub__(self, other: Number) -> Value:  # other - self
         c = other if type(other) is float else _number(other, "-")
-        return _node(c - self.data, (self,), SUB_FROM_CONST, -1.0, c)
+        return _folded(self, c, c - self.data, SUB_REFLECTED)
 
     def __mul__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            return _node(self.data * other.data, (self, other), MUL, (other.data, self.data))
+            return _binary(self, other, self.data * other.data, MUL)
         c = other if type(other) is float else _number(other, "*")
-        return _node(self.data * c, (self,), MUL_CONST, c, c)
+        return _folded(self, c, self.data * c, MUL)
+
+    @staticmethod
+    def _mul_rule(a: Any, b: Any, out: Any) -> tuple[Any, Any]:  # d(a * b) = (b, a)
+        return b, a
+
+    def __rmul__(self, other: Number) -> Value:  # other * self
+        c = other if type(other) is float else _number(other, "*")
+        return _folded(self, c, c * self.data, MUL_REFLECTED)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        is_value = isinstance(other, Value)
-        b = other.data if is_value else _number(other, "/")
-        if b == 0:
-            raise ZeroDivisionError(f"/: division by zero ({self.data} / {b})")
-        out = self.data / b
-        if is_value:
-            return _node(out, (self, other), DIV, (1.0 / b, -out / b))
-        return _node(out, (self,), MUL_CONST, 1.0 / b, 1.0 / b)
+        if isinstance(other, Value):
+            return _binary(self, other, _divide(self.data, other.data), DIV)
+        c = _number(other, "/")
+        return _folded(self, c, _divide(self.data, c), DIV)
+
+    @staticmethod
+    def _div_rule(a: Any, b: Any, out: Any) -> tuple[Any, Any]:  # d(a / b) = (1/b, -out/b)
+        return 1 / b, -out / b
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
         c = _number(other, "/")
-        if self.data == 0:
-            raise ZeroDivisionError(f"/: division by zero ({c} / {self.data})")
-        out = c / self.data
-        return _node(out, (self,), DIV_CONST_BY, -out / self.data, c)
+        return _folded(self, c, _divide(c, self.data), DIV_REFLECTED)
 
     def __pow__(self, other: Value | Number) -> Value:
-        is_value = isinstance(other, Value)
-        a, b = self.data, other.data if is_value else _number(other, "**")
-        out = _power(a, b)
-        if is_value:
-            local = (_pow_base_rule(a, b), _pow_exponent_rule(a, b, out))
-            return _node(out, (self, other), POW, local)
-        return _node(out, (self,), POW_CONST, _pow_base_rule(a, b), b)
+        if isinstance(other, Value):
+            return _binary(self, other, _power(self.data, other.data), POW)
+        c = _number(other, "**")
+        return _folded(self, c, _power(self.data, c), POW)
+
+    @staticmethod
+    def _pow_rule(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+        # d(a ** b)/da = b * a**(b-1), 0 when b == 0 (a**0 is the constant 1).
+        # d(a ** b)/db = a**b * log(a) for a > 0; 0 at a == 0; undefined (NaN) below.
+        # Past the float range, or at a pole (0 ** -0.5), the slope is inf on both paths.
+        base, exponent = _data(a), _data(b)
+        slope = _pow_or_inf(base, exponent - 1)
+        on_values = isinstance(a, Value) or isinstance(b, Value)
+        if exponent == 0 and (math.isinf(slope) or not on_values):
+            d_base: Any = 0.0  # (as a Value, b * a**(b-1) keeps its slope in b)
+        elif math.isinf(slope) or not on_values:
+            d_base = b * slope
+        else:
+            d_base = b * a ** (b - 1)
+        d_exponent = out * _log(a) if base > 0 else 0.0 if base == 0 else math.nan
+        return d_base, d_exponent
 
     def __rpow__(self, other: Number) -> Value:  # other ** self
-        base = _number(other, "**")
-        out = _power(base, self.data)
-        local = out * math.log(base) if base > 0 else 0.0
-        return _node(out, (self,), CONST_POW, local, base)
+        c = _number(other, "**")
+        return _folded(self, c, _power(c, self.data), POW_REFLECTED)
+
+    # --- One-operand ops: the output, then d(out)/d(operand) --------------------------
 
     def __neg__(self) -> Value:
-        return _node(-self.data, (self,), NEG, -1.0)
+        return _unary(self, -self.data, NEG)
 
-    # Reflected forms: a number on the left of a Value.  + and * commute.
-    __radd__ = __add__
-    __rmul__ = __mul__
-
-    # --- Unary ops ------------------------------------------------------------
+    @staticmethod
+    def _neg_rule(a: Any, out: Any) -> Any:  # d(-a) = -1
+        return -1.0
 
     def exp(self) -> Value:
         """e to the power of this Value.
@@ -412,7 +603,11 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             raise OverflowError(f"exp: overflow at {self.data} (exp > 1.8e308)") from None
-        return _node(out, (self,), EXP, out)  # d exp(a) = exp(a)
+        return _unary(self, out, EXP)
+
+    @staticmethod
+    def _exp_rule(a: Any, out: Any) -> Any:  # d exp(a) = exp(a)
+        return out
 
     def log(self) -> Value:
         """The natural logarithm; the input must be positive.
@@ -422,17 +617,26 @@ class Value:
         """
         a = self.data
         if not a > 0:
+            if a != a:  # NaN stays NaN: never hidden, never an error
+                return _unary(self, a, LOG)
             raise ValueError(f"log: needs a positive input, got {a}")
-        return _node(math.log(a), (self,), LOG, 1.0 / a)  # d log(a) = 1/a
+        return _unary(self, math.log(a), LOG)
+
+    @staticmethod
+    def _log_rule(a: Any, out: Any) -> Any:  # d log(a) = 1/a
+        return 1 / a
 
     def tanh(self) -> Value:
-        """The hyperbolic tangent, between -1 and 1.
+        """The hyperbolic tangent, between -1 and 1 (stable: ±1.0 at ±1000).
 
         >>> Value(0.0).tanh().data
         0.0
         """
-        t = math.tanh(self.data)  # stable: +-1.0 at +-1000
-        return _node(t, (self,), TANH, 1.0 - t * t)  # d tanh(a) = 1 - tanh(a)^2
+        return _unary(self, math.tanh(self.data), TANH)
+
+    @staticmethod
+    def _tanh_rule(a: Any, out: Any) -> Any:  # d tanh(a) = 1 - tanh(a)^2
+        return 1 - out * out
 
     def sigmoid(self) -> Value:
         """The logistic function ``1 / (1 + e^-x)``, between 0 and 1.
@@ -440,19 +644,24 @@ class Value:
         >>> Value(0.0).sigmoid().data
         0.5
         """
-        s = sigmoid(self.data)
-        return _node(s, (self,), SIGMOID, s * (1.0 - s))  # d s(a) = s(a)(1 - s(a))
+        return _unary(self, sigmoid(self.data), SIGMOID)
+
+    @staticmethod
+    def _sigmoid_rule(a: Any, out: Any) -> Any:  # d s(a) = s(a) * (1 - s(a))
+        return out * (1 - out)
 
     def relu(self) -> Value:
-        """``max(0, x)``: the rectified linear unit.
+        """``max(0, x)``: the rectified linear unit (NaN stays NaN).
 
         >>> Value(-2.0).relu().data, Value(3.0).relu().data
         (0.0, 3.0)
         """
         a = self.data
-        if a > 0:
-            return _node(a, (self,), RELU, 1.0)  # d relu(a) = 1 for a > 0
-        return _node(0.0, (self,), RELU, 0.0)  # and 0 for a <= 0 (0 at the kink)
+        return _unary(self, 0.0 if a <= 0 else a, RELU)
+
+    @staticmethod
+    def _relu_rule(a: Any, out: Any) -> Any:  # d relu(a) = 1 above 0, else 0 (0 at the kink)
+        return _step(out)
 
     def abs(self) -> Value:
         """The absolute value (also ``abs(v)``).
@@ -460,8 +669,13 @@ class Value:
         >>> abs(Value(-2.5)).data
         2.5
         """
-        a = self.data
-        return _node(abs(a), (self,), ABS, _sign(a))  # d |a| = sign(a), 0 at 0
+        return _unary(self, abs(self.data), ABS)
+
+    __abs__ = abs
+
+    @staticmethod
+    def _abs_rule(a: Any, out: Any) -> Any:  # d |a| = sign(a), 0 at 0
+        return _sign(a)
 
     def sin(self) -> Value:
         """The sine (radians).
@@ -469,8 +683,11 @@ class Value:
         >>> Value(0.0).sin().data
         0.0
         """
-        a = _finite(self.data, "sin")
-        return _node(math.sin(a), (self,), SIN, math.cos(a))  # d sin(a) = cos(a)
+        return _unary(self, math.sin(_finite(self.data, "sin")), SIN)
+
+    @staticmethod
+    def _sin_rule(a: Any, out: Any) -> Any:  # d sin(a) = cos(a)
+        return _cos(a)
 
     def cos(self) -> Value:
         """The cosine (radians).
@@ -478,40 +695,21 @@ class Value:
         >>> Value(0.0).cos().data
         1.0
         """
-        a = _finite(self.data, "cos")
-        return _node(math.cos(a), (self,), COS, -math.sin(a))  # d cos(a) = -sin(a)
+        return _unary(self, math.cos(_finite(self.data, "cos")), COS)
 
-    __abs__ = abs
+    @staticmethod
+    def _cos_rule(a: Any, out: Any) -> Any:  # d cos(a) = -sin(a)
+        return -_sin(a)
 
-    # --- micrograd 0.1.0 names ------------------------------------------------
-
-    @property
-    def _prev(self) -> set[Value]:
-        """micrograd 0.1.0's name for the parents, as a set."""
-        return set(self.parents)
-
-    def _backward(self) -> None:
-        """Apply this one node's chain-rule step, as micrograd 0.1.0 does:
-        each parent's grad grows by local derivative * this node's grad."""
-        for parent, local in zip(self.parents, self._local_derivatives()):
-            parent.grad += local * self.grad
-
-    def _local_derivatives(self) -> tuple[float, ...]:
-        """d(self)/d(parent) for each parent, as floats."""
-        local = self._local
-        return (local,) if len(self.parents) == 1 else tuple(local or ())
-
-    # --- Backpropagation ------------------------------------------------------
+    # --- Backpropagation ------------------------------------------------------------
 
     def backward(self) -> None:
         """Fill in ``.grad`` of every Value this one depends on: d(self)/d(it).
 
         Leaves (Values made by you, with no parents) *accumulate* across calls,
-        as in PyTorch: call ``zero_grad()`` or set ``.grad = 0`` between
-        steps.  Intermediate nodes are reset first, so they hold the gradient
-        of the latest call.  (Like the grads themselves, the bookkeeping lives
-        on the nodes: don't backpropagate through one graph from two threads
-        at once.)
+        as in PyTorch: call ``zero_grad()`` or set ``.grad = 0`` between steps.
+        Intermediate nodes are reset first, so they hold the gradient of the
+        latest call.
 
         >>> a = Value(2.0)
         >>> b = (a * 3) * 4
@@ -519,37 +717,28 @@ class Value:
         >>> a.grad, b.parents[0].grad
         (24.0, 4.0)
         """
-        if not self.parents:
+        if self._kind is None:
             self.grad += 1.0
-            return
-        # Most graphs built by hand are trees (no intermediate node used twice),
-        # and a tree needs just one pass; the general case counts consumers first.
-        # Both visit nodes in backward_order(), so the sums match it to the bit.
-        if not _backward_tree(self):
+        elif not _backward_tree(self):
             _backward_graph(self)
 
-    # --- Seeing backprop ----------------------------------------------------------
+    # --- Shortcuts to micrograd.trace: stepping through backprop as text -------------
+    # The trace layer sits above the engine; each shortcut imports it when called.
 
-    def backward_steps(self) -> Iterator[Step]:
-        """Backpropagation as a generator: one :class:`Step` per non-leaf node, in backward order.
+    def backward_steps(self, max_steps: int | None = None) -> Iterator[Step]:
+        """Backpropagation one node at a time: see :func:`micrograd.trace.backward_steps`.
 
-        Each step applies the chain rule at one node, updating its parents'
-        ``.grad``, and describes what it did.  Run to the end, it leaves exactly
-        the gradients that ``backward()`` gives (leaves accumulating, intermediate
-        nodes reset first).  Stopped half-way, the gradients are partial: nodes not
-        yet reached have passed nothing back.
-
-        >>> n = Value(0.8814, label="n")
-        >>> o = n.tanh(); o.label = "o"
-        >>> for step in o.backward_steps():
-        ...     print(step)
-        o = tanh(n): do/do = 1.0000 -> do/dn += 1.0000 * 0.5000 = 0.5000
+        >>> x = Value(3.0, label="x")
+        >>> y = x * x; y.label = "y"
+        >>> print(next(y.backward_steps()))
+        y = x * x: dy/dy = 1.0000 -> dy/dx += 1.0000 * 3.0000 = 3.0000; dy/dx += 1.0000 * 3.0000 = 6.0000
         """
-        return _chain_rule_steps(self, None)
+        from micrograd import trace
 
-    def explain(self) -> str:
-        """The whole chain-rule trace as text, one line per edge in the order the
-        steps apply.  Touches no ``.grad``.
+        return trace.backward_steps(self, max_steps=max_steps)
+
+    def explain(self, max_lines: int | None = None) -> str:
+        """The chain rule as text, edge by edge: see :func:`micrograd.trace.explain`.
 
         >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
         >>> c = a * b; c.label = "c"
@@ -558,13 +747,12 @@ class Value:
           dc/da += dc/dc * dc/da = 1.0000 * -3.0000 = -3.0000
           dc/db += dc/dc * dc/db = 1.0000 * 2.0000 = 2.0000
         """
-        return _explain_text(self)
+        from micrograd import trace
 
-    def tree(self) -> str:
-        """The expression as an indented text tree, root first, with data and grad.
+        return trace.explain(self, max_lines=max_lines)
 
-        A subexpression used twice is written out once; later it shows as
-        ``(see above)``.  Needs no Graphviz.
+    def tree(self, max_lines: int | None = None, max_depth: int | None = None) -> str:
+        """The expression as an indented text tree: see :func:`micrograd.trace.tree`.
 
         >>> x = Value(3.0, label="x")
         >>> y = (x * 2).exp(); y.label = "y"
@@ -573,141 +761,43 @@ class Value:
           mul1 = x * 2  data 6.0000  grad 0.0000
             x  data 3.0000  grad 0.0000
         """
-        return _tree_text(self)
+        from micrograd import trace
+
+        return trace.tree(self, max_lines=max_lines, max_depth=max_depth)
 
 
-def _discover(root: Value, reset_grads: bool) -> list[Value]:
-    """The non-leaf nodes under root, each with ``_pending`` set to its number
-    of consumers in this graph (Kahn's algorithm counts them down to 0 again).
-    Leaves are skipped: they pass nothing further back.
+def _do_nothing() -> None:
+    """The ``_backward`` of a hand-built node until one is assigned (as in 0.1.0)."""
+
+
+class _ChainRuleStep:
+    """``node._backward`` for a node the engine built: apply its one chain-rule step.
+
+    An object rather than a closure, so that it keeps the node alive only while
+    someone holds it (no reference cycle).
     """
-    order = [root]
-    for node in order:  # the list grows as it is walked
-        for parent in node.parents:
-            if parent.parents:
-                if parent._pending:
-                    parent._pending += 1
-                else:
-                    parent._pending = 1
-                    if reset_grads:
-                        parent.grad = 0.0
-                    order.append(parent)
-    return order
 
+    __slots__ = ("node",)
 
-def _backward_tree(root: Value) -> bool:
-    """Backpropagate in one depth-first pass, assuming no intermediate node is
-    used twice.  Returns False, having touched no leaf, as soon as one is.
+    def __init__(self, node: Value) -> None:
+        self.node = node
 
-    Visits nodes in the order of :func:`_tree_order` (keep the two in step).
-    """
-    mark = object()  # this pass's visit mark
-    leaf_updates = []  # applied only once the graph proves to be a tree
-    root.grad = 1.0
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        parents = node.parents
+    def __call__(self) -> None:
+        node = self.node
         g = node.grad
-        # Apply the chain rule: each parent's gradient gets local * g.
-        if len(parents) == 1:
-            parent = parents[0]
-            if parent.parents:
-                if parent._mark is mark:
-                    return False
-                parent._mark = mark
-                parent.grad = node._local * g  # its one consumer: set, not add
-                stack.append(parent)
-            else:
-                leaf_updates.append((parent, node._local * g))
-        else:
-            for parent, local in zip(parents, node._local):
-                if parent.parents:
-                    if parent._mark is mark:
-                        return False
-                    parent._mark = mark
-                    parent.grad = local * g
-                    stack.append(parent)
-                else:
-                    leaf_updates.append((parent, local * g))
-    for leaf, contribution in leaf_updates:
-        leaf.grad += contribution
-    return True
+        for parent, local in zip(node.parents, _local_derivatives(node)):
+            parent.grad += local * g
 
 
-def _tree_order(root: Value) -> list[Value] | None:
-    """The order :func:`_backward_tree` visits nodes in, or None if the graph is not a tree."""
-    mark = object()
-    order = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        order.append(node)
-        for parent in node.parents:
-            if parent.parents:
-                if parent._mark is mark:
-                    return None
-                parent._mark = mark
-                stack.append(parent)
-    return order
-
-
-def _backward_graph(root: Value) -> None:
-    """Backpropagate through any graph: count each node's consumers, then
-    visit a node once all of them have passed their gradient back."""
-    order = _discover(root, reset_grads=True)
-    root.grad = 1.0
-    try:
-        ready = [root]
-        while ready:
-            node = ready.pop()
-            parents = node.parents
-            g = node.grad
-            locals_ = (node._local,) if len(parents) == 1 else node._local
-            for parent, local in zip(parents, locals_):
-                parent.grad += local * g
-                if parent.parents:
-                    parent._pending -= 1
-                    if not parent._pending:
-                        ready.append(parent)
-    except BaseException:
-        for node in order:  # leave every counter at rest for the next call
-            node._pending = 0
-        raise
-
-
-def backward_order(root: Value) -> list[Value]:
-    """The non-leaf nodes under ``root``, root first, each before its parents:
-    the order in which backpropagation visits them, a node only after every
-    node that uses it.
-
-    >>> a = Value(1.0, label="a")
-    >>> b = (a * 2).exp()
-    >>> [v.op for v in backward_order(b)]
-    ['exp', '*']
-    """
-    if not root.parents:
-        return []
-    order = _tree_order(root)
-    if order is not None:  # a tree: depth-first order has each node after its one consumer
-        return order
-    _discover(root, reset_grads=False)
-    order = []
-    ready = [root]
-    while ready:  # Kahn's algorithm: a node is ready once all its consumers are done
-        node = ready.pop()
-        order.append(node)
-        for parent in node.parents:
-            if parent.parents:
-                parent._pending -= 1
-                if not parent._pending:
-                    ready.append(parent)
-    return order
+def _divide(a: float, b: float) -> float:
+    if b == 0:
+        raise ZeroDivisionError(f"/: division by zero ({a} / {b})")
+    return a / b
 
 
 def _power(a: float, b: float) -> float:
     """a ** b as a float, or a clear error naming '**'."""
-    if a < 0 and b != int(b):
+    if a < 0 and math.isfinite(b) and not b.is_integer():
         raise ValueError(f"**: a negative base needs a whole exponent, got {a} ** {b}")
     if a == 0 and b < 0:
         raise ZeroDivisionError(f"**: 0 cannot be raised to a negative power ({a} ** {b})")
@@ -723,7 +813,7 @@ def _finite(a: float, op: str) -> float:
     return a
 
 
-# --- Fused n-ary nodes ---------------------------------------------------------
+# --- Fused ops: many operands in one node ------------------------------------------------
 
 
 def linear(
@@ -732,12 +822,12 @@ def linear(
     bias: Value,
     activation: str | None = None,
 ) -> Value:
-    """``bias + sum(w * x)`` as one node: a neuron's weighted sum.
+    """``bias + w1*x1 + ... + wn*xn`` as one node: a neuron's weighted sum.
 
-    Same number as the op-by-op expression (summed in the same order), but one
-    node with ``2n + 1`` parents instead of ``2n`` nodes, so it is much faster
-    to build and to backpropagate.  ``activation="relu"`` folds the ReLU into
-    the same node (its local factor is exactly 1 or 0, so the numbers match).
+    The same number as the op-by-op expression (added left to right from the
+    bias), but one node with ``2n + 1`` operands instead of ``2n`` nodes, so it
+    is much faster to build and to backpropagate.  ``activation="relu"`` folds
+    the ReLU into the same node.  Numbers among the inputs are folded in.
 
     >>> w = [Value(2.0), Value(-1.0)]
     >>> out = linear(w, [3.0, 4.0], Value(0.5))
@@ -747,42 +837,46 @@ def linear(
     >>> linear(w, [3.0, 8.0], Value(0.5), activation="relu").data
     0.0
     """
-    if len(weights) != len(inputs) or not weights:
-        raise ValueError(
-            f"linear: {len(weights)} weights and {len(inputs)} inputs (need n >= 1 of each)"
-        )
+    n = len(weights)
+    if n != len(inputs) or not n:
+        raise ValueError(f"linear: {n} weights and {len(inputs)} inputs (need n >= 1 of each)")
     if activation not in (None, "relu"):
         raise ValueError(f"linear: activation must be None or 'relu', got {activation!r}")
+    op = LINEAR if activation is None else LINEAR_RELU
     wd = [w.data for w in weights]
-    try:  # the usual cases first: all Values, or all numbers
-        xd = [x.data for x in inputs]
+    try:  # the usual case first: all inputs are Values
+        xd = [x.data for x in inputs]  # type: ignore[union-attr]
     except AttributeError:
         xd = None
     if xd is not None:
         out = sum_left_to_right(map(mul, wd, xd), bias.data)
-        parents, local, constant = (*weights, *inputs, bias), (*xd, *wd, 1.0), len(wd)
-        op = LINEAR if activation is None else LINEAR_RELU
-    elif any(isinstance(x, Value) for x in inputs):  # a mix: numbers become leaves
-        inputs = [x if isinstance(x, Value) else Value(x) for x in inputs]
-        return linear(weights, inputs, bias, activation)
-    else:
-        xd = tuple(x if type(x) is float else _number(x, "linear") for x in inputs)
-        out = sum_left_to_right(map(mul, wd, xd), bias.data)
-        parents, local, constant = (*weights, bias), (*xd, 1.0), xd
-        op = LINEAR_OF_NUMBERS if activation is None else LINEAR_OF_NUMBERS_RELU
-    if activation is not None and not out > 0:  # relu: 0, and no slope, at and below 0
-        return _node(0.0, parents, op, _zeros(len(local)), constant)
-    return _node(out, parents, op, local, constant)
+        if activation is not None and out <= 0:
+            out = 0.0
+        local = op.derivative((*wd, *xd, bias.data), out)
+        return _nary((*weights, *inputs, bias), out, op, local, None)  # type: ignore[arg-type]
+    numbers_in = [x for x in inputs if not isinstance(x, Value)]
+    if len(numbers_in) != n:  # a mix of Values and numbers: numbers become leaves
+        return linear(weights, [x if isinstance(x, Value) else Value(x) for x in inputs], bias)
+    xs = tuple(x if type(x) is float else _number(x, "linear") for x in inputs)
+    out = sum_left_to_right(map(mul, wd, xs), bias.data)
+    if activation is not None and out <= 0:
+        out = 0.0
+    local = op.derivative((*wd, *xs, bias.data), out)
+    return _nary((*weights, bias), out, op, (*local[:n], local[-1]), xs)
 
 
-_ZEROS: dict[int, tuple[float, ...]] = {}
+def _linear_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
+    # operands (w1..wn, x1..xn, bias): d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1
+    n = (len(operands) - 1) // 2
+    return (*operands[n : 2 * n], *operands[:n], 1.0)
 
 
-def _zeros(n: int) -> tuple[float, ...]:
-    zeros = _ZEROS.get(n)
-    if zeros is None:
-        zeros = _ZEROS[n] = (0.0,) * n
-    return zeros
+def _linear_relu_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
+    # the same, times the slope of the relu: exactly 1 or 0
+    if _step(out) == 1.0:
+        return _linear_rule(operands, out)
+    slope = _step(out)
+    return tuple(slope * d for d in _linear_rule(operands, out))
 
 
 def total(values: Iterable[Value | Number]) -> Value:
@@ -792,294 +886,364 @@ def total(values: Iterable[Value | Number]) -> Value:
     >>> total([Value(1.0), Value(2.0), 3]).data
     6.0
     """
-    values = tuple(v if isinstance(v, Value) else Value(v) for v in values)
-    out = sum_left_to_right((v.data for v in values), 0.0)
-    return _node(out, values, TOTAL, 1.0 if len(values) == 1 else (1.0,) * len(values))
+    operands = tuple(v if isinstance(v, Value) else Value(v) for v in values)
+    out = sum_left_to_right((v.data for v in operands), 0.0)
+    return _nary(operands, out, SUM, _sum_rule(operands, out), None)
 
 
-# --- Gradients as values ------------------------------------------------------
+def _sum_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:  # 1 for each
+    return (1.0,) * len(operands)
 
 
-def grad(
-    output: Value, inputs: Sequence[Value], create_graph: bool = False
-) -> list[float] | list[Value]:
-    """d(output)/d(input) for each input, leaving every ``.grad`` untouched.
-
-    Args:
-        output: the Value to differentiate.
-        inputs: the Values to differentiate with respect to.
-        create_graph: if True, the gradients are Values built from the ops'
-            derivative rules, so they can be differentiated again (second
-            derivatives, Hessian-vector products).  If False, floats.
-
-    Returns:
-        One gradient per input, in order (0 for an input output doesn't use).
-
-    >>> x = Value(3.0)
-    >>> y = x**3
-    >>> (dy,) = grad(y, [x], create_graph=True)
-    >>> dy.data, grad(dy, [x])
-    (27.0, [18.0])
-    """
-    order = backward_order(output)
-    grads: dict[Value, Any] = {output: Value(1.0) if create_graph else 1.0}
-    for node in order:
-        g = grads.get(node)
-        if g is None:
-            continue
-        if create_graph:
-            locals_ = node._op.derivative(node.parents, node, node._constant)
-        else:
-            locals_ = node._local_derivatives()
-        for parent, local in zip(node.parents, locals_):
-            contribution = local * g if create_graph else float(local) * g
-            grads[parent] = grads[parent] + contribution if parent in grads else contribution
-    zero = (lambda: Value(0.0)) if create_graph else (lambda: 0.0)
-    results = []
-    for x in inputs:
-        g = grads.get(x)
-        if g is None:
-            g = zero()
-        elif create_graph and not isinstance(g, Value):
-            g = Value(g)
-        results.append(g)
-    return results
-
-
-# --- Your own ops -------------------------------------------------------------
+# --- Your own ops --------------------------------------------------------------------------
 
 
 def custom_op(
     name: str,
     forward: Callable[..., float],
-    derivative: Callable[..., Sequence[Any]],
+    derivative: Callable[..., Any],
 ) -> Callable[..., Value]:
     """Make a new op from a forward function and its local derivatives.
 
     Args:
         name: the op's name, shown in drawings and traces.
         forward: ``forward(*datas) -> float``, the output from the inputs' numbers.
-        derivative: ``derivative(*inputs, out) -> tuple``, one local derivative
-            d(out)/d(input) per input.  ``inputs`` and ``out`` are floats, or
-            Values under ``grad(..., create_graph=True)``: write it with
-            operators and Value methods and second derivatives work too.
+        derivative: ``derivative(*inputs, out)``, one local derivative
+            d(out)/d(input) per input, as a tuple (a bare number is fine for a
+            one-input op).  ``inputs`` and ``out`` are floats, or Values under
+            ``grad(..., create_graph=True)``: write it with operators and Value
+            methods and second derivatives work too.
 
     Returns:
         A function of Values (or numbers) that returns a Value.
 
     A straight-through sign: forward is sign(x), backward pretends it was x.
 
-    >>> sign = custom_op("sign", lambda x: math.copysign(1.0, x), lambda x, out: (1.0,))
+    >>> sign = custom_op("sign", lambda x: math.copysign(1.0, x), lambda x, out: 1.0)
     >>> x = Value(-0.3)
     >>> y = sign(x) * 2
     >>> y.backward()
     >>> y.data, x.grad
     (-2.0, 2.0)
     """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"custom_op: name must be a non-empty string, got {name!r}")
 
-    def rule(inputs: tuple, out: Any, constant: Any) -> tuple:
-        locals_ = tuple(derivative(*inputs, out))
-        if len(locals_) != len(inputs):
-            raise ValueError(
-                f"{name}: derivative returned {len(locals_)} values for {len(inputs)} inputs"
+    def rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
+        result = derivative(*operands, out)
+        if isinstance(result, (numbers.Real, Value)) and not isinstance(result, bool):
+            result = (result,)
+        elif not isinstance(result, (tuple, list)):
+            raise TypeError(
+                f"{name}: derivative must return a tuple of numbers, got {type(result).__name__}"
             )
-        return locals_
+        if len(result) != len(operands):
+            raise ValueError(
+                f"{name}: derivative returned {len(result)} values for {len(operands)} inputs"
+            )
+        return tuple(result)
 
-    op = Op(name, rule)
+    op = Op(name, name, "call", 0, rule, custom=True)
 
     def apply(*inputs: Value | Number) -> Value:
-        values = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
-        datas = [v.data for v in values]
+        operands = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
         try:
-            out = _number(forward(*datas), name)
+            result = forward(*(v.data for v in operands))
         except TypeError as error:
-            raise TypeError(f"{name}: forward must return a real number ({error})") from None
-        locals_ = tuple(_number(d, f"{name} derivative") for d in rule(datas, out, None))
-        return _node(out, values, op, locals_[0] if len(values) == 1 else locals_)
+            raise TypeError(f"{name}: called with {len(operands)} inputs: {error}") from None
+        out = _number(result, f"{name} (forward)")
+        local = tuple(_number(d, f"{name} (derivative)") for d in rule(tuple(v.data for v in operands), out))
+        return _nary(operands, out, op, local, None)
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"The custom op {name!r}."
     return apply
 
 
-# --- Stepping through backprop -----------------------------------------------------
+_BY_HAND_OPS: dict[str, Op] = {}
 
 
-class ParentUpdate(NamedTuple):
-    """What one chain-rule step does to one parent."""
+def _by_hand(symbol: str) -> Op:
+    """The Op of nodes built micrograd 0.1.0's way: named by the given symbol."""
+    op = _BY_HAND_OPS.get(symbol)
+    if op is None:
 
-    parent: Value
-    local: float  # d(node)/d(parent)
-    contribution: float  # upstream * local
-    grad_after: float  # the parent's gradient once the contribution is added
+        def no_rule(*args: Any) -> Any:
+            raise TypeError(
+                f"{symbol or 'a hand-built node'}: built by hand with its own _backward, "
+                "so it has no derivative rule for second derivatives"
+            )
+
+        op = _BY_HAND_OPS[symbol] = Op(symbol or "by_hand", symbol, "call", 0, no_rule, True)
+    return op
 
 
-class Step(NamedTuple):
-    """One step of backpropagation: a node passing its gradient to its parents.
+# --- The catalogue: every op once -------------------------------------------------------
 
-    ``str(step)`` reads like ``o = tanh(n): dL/do = 1.0000 -> dL/dn += 1.0000 * 0.5000 = 0.5000``:
-    the node's formula, its upstream gradient dL/d(node), and for each parent
-    ``upstream * local derivative = the parent's gradient after adding it``.
+ADD = Op("add", "+", "infix", 2, Value._add_rule)
+SUB = Op("sub", "-", "infix", 2, Value._sub_rule)
+MUL = Op("mul", "*", "infix", 2, Value._mul_rule)
+DIV = Op("div", "/", "infix", 2, Value._div_rule)
+POW = Op("pow", "**", "infix", 2, Value._pow_rule)
+NEG = Op("neg", "-", "prefix", 1, Value._neg_rule)
+EXP = Op("exp", "exp", "call", 1, Value._exp_rule)
+LOG = Op("log", "log", "call", 1, Value._log_rule)
+TANH = Op("tanh", "tanh", "call", 1, Value._tanh_rule)
+SIGMOID = Op("sigmoid", "sigmoid", "call", 1, Value._sigmoid_rule)
+RELU = Op("relu", "relu", "call", 1, Value._relu_rule)
+ABS = Op("abs", "abs", "call", 1, Value._abs_rule)
+SIN = Op("sin", "sin", "call", 1, Value._sin_rule)
+COS = Op("cos", "cos", "call", 1, Value._cos_rule)
+LINEAR = Op("linear", "linear", "call", 0, _linear_rule)
+LINEAR_RELU = Op("linear_relu", "linear+relu", "call", 0, _linear_relu_rule)
+SUM = Op("sum", "sum", "call", 0, _sum_rule)
 
-    >>> x = Value(3.0, label="x")
-    >>> step = next((x * x).backward_steps())
-    >>> step.upstream, [(u.local, u.grad_after) for u in step.updates]
-    (1.0, [(3.0, 3.0), (3.0, 6.0)])
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, TANH, SIGMOID, RELU, ABS, SIN, COS)
+    + (LINEAR, LINEAR_RELU, SUM)
+}
+"""Every built-in op, by name: the one list that traces, drawings, the command line
+and the test strategies read."""
+
+# A number on the left (2 + x, 2 - x, ...): the same ops, operands the other way round.
+ADD_REFLECTED = ADD.reflected()
+SUB_REFLECTED = SUB.reflected()
+MUL_REFLECTED = MUL.reflected()
+DIV_REFLECTED = DIV.reflected()
+POW_REFLECTED = POW.reflected()
+
+
+# --- Backpropagation -------------------------------------------------------------------
+
+
+def _local_derivatives(node: Value) -> tuple[float, ...]:
+    """d(node)/d(parent) for each parent, as floats, in operand order."""
+    b = node._b
+    if b is None:
+        return (node._da,)
+    if b is _MANY:
+        return node._da
+    if b is _BY_HAND:
+        raise TypeError(
+            f"{node.op or 'a hand-built node'}: built by hand with its own _backward, so "
+            "only backward() can run it"
+        )
+    return (node._da, node._db)
+
+
+def _operands(node: Value) -> tuple[Any, ...]:
+    """The node's operands in order, Values and folded numbers alike: ``2 - x``
+    gives ``(2.0, x)``; ``linear(ws, [1.0, 2.0], b)`` gives ``(*ws, 1.0, 2.0, b)``."""
+    kind = node._kind
+    if kind is None:
+        return ()
+    b = node._b
+    if b is None:
+        if kind.arity == 1:
+            return (node._a,)
+        return (node._db, node._a) if kind.constant_first else (node._a, node._db)
+    if b is _MANY:
+        numbers_in = node._db
+        if numbers_in is None:
+            return node._a
+        n = len(numbers_in)  # linear of numbers: operands (w1..wn, bias), inputs folded
+        return (*node._a[:n], *numbers_in, node._a[n])
+    if b is _BY_HAND:
+        return node._a
+    return (node._a, b)
+
+
+def _backward_tree(root: Value) -> bool:
+    """Backpropagate in one depth-first pass, if no intermediate node is used
+    twice (most hand-built graphs).  Returns False as soon as one is, having
+    put back every leaf's gradient; the caller then takes the general route.
+
+    Visits nodes in the order :func:`_tree_order` gives (keep the two in step).
     """
+    mark = object()  # this pass's token
+    touched: list[tuple[Value, float]] = []  # (leaf, its grad before), to put back
+    waiting: list[Value] = []
+    root.grad = 1.0
+    root._mark = mark
+    node = root
+    while True:
+        g = node.grad
+        b = node._b
+        if b is None:  # one operand
+            a = node._a
+            if a._kind is None:  # a leaf: accumulates
+                if a._mark is not mark:
+                    a._mark = mark
+                    touched.append((a, a.grad))
+                a.grad += node._da * g
+            elif a._mark is mark:
+                return _put_back(touched)
+            else:
+                a._mark = mark
+                a.grad = node._da * g  # its one consumer: set, not add
+                node = a
+                continue
+        elif b is _MANY:
+            for a, local in zip(node._a, node._da):
+                if a._kind is None:
+                    if a._mark is not mark:
+                        a._mark = mark
+                        touched.append((a, a.grad))
+                    a.grad += local * g
+                elif a._mark is mark:
+                    return _put_back(touched)
+                else:
+                    a._mark = mark
+                    a.grad = local * g
+                    waiting.append(a)
+        elif b is _BY_HAND:
+            return _put_back(touched)
+        else:  # two operands
+            a = node._a
+            if a._kind is None:
+                if a._mark is not mark:
+                    a._mark = mark
+                    touched.append((a, a.grad))
+                a.grad += node._da * g
+            elif a._mark is mark:
+                return _put_back(touched)
+            else:
+                a._mark = mark
+                a.grad = node._da * g
+                waiting.append(a)
+            if b._kind is None:
+                if b._mark is not mark:
+                    b._mark = mark
+                    touched.append((b, b.grad))
+                b.grad += node._db * g
+            elif b._mark is mark:
+                return _put_back(touched)
+            else:
+                b._mark = mark
+                b.grad = node._db * g
+                waiting.append(b)
+        if not waiting:
+            return True
+        node = waiting.pop()
 
-    root: Value
-    node: Value
-    upstream: float
-    updates: tuple[ParentUpdate, ...]
-    names: dict[Value, str]
 
-    def __str__(self) -> str:
-        root, name = self.names[self.root], self.names[self.node]
-        parts = [
-            f"d{root}/d{self.names[u.parent]} += {self.upstream:.4f} * {u.local:.4f}"
-            f" = {u.grad_after:.4f}"
-            for u in self.updates
-        ]
-        head = f"{name} = {_formula(self.node, self.names)}: d{root}/d{name} = {self.upstream:.4f}"
-        return f"{head} -> {'; '.join(parts)}"
-
-    def explain_lines(self) -> list[str]:
-        """One line per edge: ``dL/dn += dL/do * do/dn = 1.0000 * 0.5000 = 0.5000``.
-
-        >>> n = Value(0.0, label="n")
-        >>> o = n.exp(); o.label = "o"
-        >>> next(o.backward_steps()).explain_lines()
-        ['do/dn += do/do * do/dn = 1.0000 * 1.0000 = 1.0000']
-        """
-        root, name = self.names[self.root], self.names[self.node]
-        return [
-            f"d{root}/d{self.names[u.parent]} += d{root}/d{name} * d{name}/d{self.names[u.parent]}"
-            f" = {self.upstream:.4f} * {u.local:.4f} = {u.grad_after:.4f}"
-            for u in self.updates
-        ]
-
-    def draw(self, **options: Any) -> graphviz.Digraph:
-        """The whole graph (a ``graphviz.Digraph``) with this step's node and
-        its edges to its parents highlighted; options go to ``micrograd.viz.draw_dot``."""
-        if _viz is None:
-            raise RuntimeError("Step.draw needs micrograd.viz (import micrograd)")
-        options.setdefault("highlight", (self.node, *(u.parent for u in self.updates)))
-        return _viz.draw_dot(self.root, **options)
+def _put_back(touched: list[tuple[Value, float]]) -> bool:
+    for leaf, grad in touched:
+        leaf.grad = grad
+    return False
 
 
-_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
+def _tree_order(root: Value) -> list[Value] | None:
+    """The order :func:`_backward_tree` visits nodes in, or None if an
+    intermediate node is used twice."""
+    mark = object()
+    order = []
+    waiting = [root]
+    while waiting:
+        node = waiting.pop()
+        if node._b is _BY_HAND:
+            return None
+        order.append(node)
+        for parent in node.parents:
+            if parent._kind is not None:
+                if parent._mark is mark:
+                    return None
+                parent._mark = mark
+                waiting.append(parent)
+    return order
 
 
-def node_names(root: Value) -> dict[Value, str]:
-    """A name for every Value under root: its label, or its op and a number (``mul2``).
+def _consumers(root: Value) -> tuple[list[Value], dict[Value, int]]:
+    """The non-leaf nodes under root (root first) and, for each, how many of
+    them use it.  Kept in a dict of this pass's own, never on the nodes."""
+    counts: dict[Value, int] = {root: 0}
+    order = [root]
+    for node in order:  # the list grows as it is walked
+        for parent in node.parents:
+            if parent._kind is not None:
+                if parent in counts:
+                    counts[parent] += 1
+                else:
+                    counts[parent] = 1
+                    order.append(parent)
+    return order, counts
 
-    Steps, traces, trees and drawings all use these names, so they match.
+
+def _graph_order(root: Value) -> list[Value]:
+    """Kahn's algorithm: a node comes once every node that uses it has come."""
+    _, counts = _consumers(root)
+    order = []
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.parents:
+            if parent._kind is not None:
+                counts[parent] -= 1
+                if not counts[parent]:
+                    ready.append(parent)
+    return order
+
+
+def _backward_graph(root: Value) -> None:
+    """Backpropagate through any graph, in the order of :func:`_graph_order`."""
+    order = _graph_order(root)
+    for node in order:  # intermediate nodes hold this call's gradient only
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in order:
+        if node._b is _BY_HAND:
+            node._da()  # micrograd 0.1.0's own step
+            continue
+        g = node.grad
+        for parent, local in zip(node.parents, _local_derivatives(node)):
+            parent.grad += local * g
+
+
+def backward_order(root: Value) -> list[Value]:
+    """The non-leaf nodes under ``root``, root first, each before its parents:
+    the order in which ``backward()`` visits them, a node only after every node
+    that uses it.
 
     >>> a = Value(1.0, label="a")
-    >>> sorted(node_names((a * 2).exp()).values())
-    ['a', 'exp1', 'mul2']
+    >>> b = (a * 2).exp()
+    >>> [v.op for v in backward_order(b)]
+    ['exp', '*']
     """
-    names: dict[Value, str] = {}
-    taken = set()
-    count = 0
-    stack = [root]
-    seen = {root}
-    while stack:  # depth-first from the root, so numbers follow the graph
-        node = stack.pop()
-        if node.label and node.label not in taken:
-            name = node.label
-        else:
-            count += 1
-            name = f"{_OP_WORDS.get(node.op, node.op) or 'leaf'}{count}"
-        names[node] = name
-        taken.add(name)
-        for parent in reversed(node.parents):
+    if root._kind is None:
+        return []
+    order = _tree_order(root)
+    return order if order is not None else _graph_order(root)
+
+
+def _nodes_under(root: Value) -> list[Value]:
+    """Every Value under root, leaves included, each before its operands (no recursion)."""
+    order = backward_order(root)
+    seen = set(order)
+    leaves = []
+    for node in order:
+        for parent in node.parents:
             if parent not in seen:
                 seen.add(parent)
-                stack.append(parent)
-    return names
+                leaves.append(parent)
+    return order + leaves if order else [root]
 
 
-def _formula(node: Value, names: dict[Value, str]) -> str:
-    """How a node was made, in its parents' names: ``a * b``, ``a + 1``, ``tanh(n)``."""
-    args = [names[p] for p in node.parents]
-    op = node._op
-    if op is None:
-        return f"{node.data:.4f}"
-    if op.name in ("+", "-", "*", "/", "**") and len(args) == 2:
-        return f"{args[0]} {op.name} {args[1]}"
-    constant = node._constant
-    if op.name in ("+", "-", "*", "/", "**") and isinstance(constant, float):
-        return (
-            f"{constant:g} {op.name} {args[0]}"
-            if op.constant_first
-            else f"{args[0]} {op.name} {constant:g}"
-        )
-    if op is NEG:
-        return f"-{args[0]}"
-    return f"{op.name}({', '.join(args)})"
+# Names that moved up a layer stay importable from here (micrograd.engine.node_names,
+# micrograd.engine.grad, ...): resolved on first use, so this module imports nothing
+# above itself when it is loaded.
+_MOVED = {
+    "grad": "micrograd.backprop",
+    "node_names": "micrograd.trace",
+    "Step": "micrograd.trace",
+    "ParentUpdate": "micrograd.trace",
+}
 
 
-def _chain_rule_steps(root: Value, grads: dict[Value, float] | None) -> Iterator[Step]:
-    """Backpropagation one node at a time, in the order ``backward()`` uses.
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import importlib
 
-    With ``grads`` None it works on ``.grad`` exactly as ``backward()`` does;
-    otherwise it keeps gradients in that dict and touches no ``.grad``.
-    """
-    order = backward_order(root)
-    names = node_names(root)
-    if grads is None:
-        get = lambda v: v.grad
-
-        def add(v: Value, x: float) -> float:
-            v.grad += x
-            return v.grad
-
-        for node in order:
-            node.grad = 0.0
-        if not order:
-            root.grad += 1.0
-        else:
-            root.grad = 1.0
-    else:
-        get = lambda v: grads.get(v, 0.0)
-
-        def add(v: Value, x: float) -> float:
-            grads[v] = grads.get(v, 0.0) + x
-            return grads[v]
-
-        grads[root] = 1.0
-    for node in order:
-        upstream = get(node)
-        updates = []
-        for parent, local in zip(node.parents, node._local_derivatives()):
-            contribution = local * upstream
-            updates.append(ParentUpdate(parent, local, contribution, add(parent, contribution)))
-        yield Step(root, node, upstream, tuple(updates), names)
-
-
-def _explain_text(root: Value) -> str:
-    lines = []
-    for step in _chain_rule_steps(root, {}):
-        lines.append(f"{step.names[step.node]} = {_formula(step.node, step.names)}")
-        lines.extend("  " + line for line in step.explain_lines())
-    return "\n".join(lines)
-
-
-def _tree_text(root: Value) -> str:
-    names = node_names(root)
-    lines = []
-    shown = set()
-    stack = [(root, 0)]
-    while stack:
-        node, depth = stack.pop()
-        name = names[node]
-        numbers = f"data {node.data:.4f}  grad {node.grad:.4f}"
-        if node in shown and node.parents:
-            lines.append(f"{'  ' * depth}{name}  (see above)")
-            continue
-        shown.add(node)
-        head = f"{name} = {_formula(node, names)}" if node.parents else name
-        lines.append(f"{'  ' * depth}{head}  {numbers}")
-        stack.extend((parent, depth + 1) for parent in reversed(node.parents))
-    return "\n".join(lines)
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

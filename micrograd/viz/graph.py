@@ -44,10 +44,10 @@ import sys
 import sysconfig
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from micrograd import engine
-from micrograd.engine import Value, node_names
+from micrograd.engine import Value
+from micrograd.trace import Step, node_names, op_entry, operands
 
 if TYPE_CHECKING:  # the graphviz package is imported only when a graph is drawn
     import graphviz
@@ -109,13 +109,13 @@ def _number(x: float) -> str:
 
 
 def _op_text(node: Value) -> str:
-    """The op as drawn: 'tanh', or '* 3' with a folded number."""
-    op, constant = node.op, node.constant
-    if not isinstance(constant, float):  # none, or the bookkeeping of a fused node
-        return op
-    if node._op.constant_first:
-        return f"{constant:g} {op}"
-    return f"{op} {constant:g}"
+    """The op as drawn: 'tanh', or '* 3' (and '2 -') with a folded number."""
+    kind, constant = op_entry(node), node.constant
+    if kind is None or not isinstance(constant, float):  # none, or a fused node's inputs
+        return node.op
+    if not isinstance(operands(node)[0], Value):
+        return f"{constant:g} {kind.symbol}"
+    return f"{kind.symbol} {constant:g}"
 
 
 def _grad_colour(grad: float, largest: float) -> str:
@@ -307,6 +307,19 @@ def render(root: Value | graphviz.Digraph, path: str | Path, **draw_options) -> 
     return path
 
 
+def draw_step(step: Step, **options: Any) -> graphviz.Digraph:
+    """The whole graph with one backprop step highlighted: the step's node and
+    its edges to its parents.  Options go to :func:`draw_dot`.
+
+    >>> x = Value(3.0, label="x")
+    >>> step = next((x * x).backward_steps())
+    >>> "penwidth" in draw_step(step).source
+    True
+    """
+    options.setdefault("highlight", (step.node, *(u.parent for u in step.updates)))
+    return draw_dot(step.root, **options)
+
+
 # --- Jupyter ------------------------------------------------------------------------
 
 
@@ -318,4 +331,15 @@ def jupyter_bundle(value: Value) -> dict[str, str]:
         return {}
 
 
-engine._viz = sys.modules[__name__]
+def _show_in_ipython() -> None:
+    """Inside IPython or Jupyter, show Values as their graphs (the engine holds no
+    display code: this layer tells IPython how, when it is imported there)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return
+    svg = shell.display_formatter.formatters["image/svg+xml"]
+    svg.for_type(Value, lambda value: jupyter_bundle(value).get("image/svg+xml"))
+
+
+_show_in_ipython()
