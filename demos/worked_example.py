@@ -47,14 +47,14 @@ def table(title: str, rows: list[tuple[str, float, float]]) -> None:
         print(f"  {name:<16}{ours:>14.8f}{expected:>16.8f}  ok")
 
 
-def network() -> tuple[Value, tuple[list[Value], list[Value]], tuple]:
-    """The 2-2-1 network on X, op by op, every Value labelled.
+def network(w_out: list[float] = W_OUT) -> tuple[Value, tuple[list[Value], list[Value]], tuple]:
+    """The 2-2-1 network on X, op by op, every Value labelled (``w_out``: other output weights).
 
     Returns the loss, the parameters (weights, biases) and the inner Values
     (the two hidden sums, the two hidden activations, the output sum, the output).
     """
     x = [Value(v, label=f"x{i + 1}") for i, v in enumerate(X)]
-    w = [Value(v, label=f"w{i + 1}") for i, v in enumerate([*W_HIDDEN[0], *W_HIDDEN[1], *W_OUT])]
+    w = [Value(v, label=f"w{i + 1}") for i, v in enumerate([*W_HIDDEN[0], *W_HIDDEN[1], *w_out])]
     b = [Value(v, label=f"b{i + 1}") for i, v in enumerate([*B_HIDDEN, B_OUT])]
     net_h = [x[0] * w[0] + x[1] * w[1] + b[0], x[0] * w[2] + x[1] * w[3] + b[1]]
     h = [net_h[0].sigmoid(), net_h[1].sigmoid()]

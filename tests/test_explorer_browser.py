@@ -1,0 +1,324 @@
+"""The explorer page in a real browser: headless Chromium driven by playwright.
+
+The page computes every number itself; these tests check them against Python
+at every position, before and after a leaf changes, and check the controls,
+escaping, size and speed.  They need playwright (the dev extra) and Debian's
+chromium (.ci/run installs it); without either they skip and say why.
+"""
+
+import math
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from micrograd.demos import worked_example  # noqa: E402
+
+from micrograd.engine import Value, custom_op, node_names, total  # noqa: E402
+from micrograd.nn import MLP  # noqa: E402
+from micrograd.testing.strategies import expressions  # noqa: E402
+from micrograd.viz import explore  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    pytest.skip(
+        "no Chromium: install Debian's chromium (apt-get install -y chromium; .ci/run does)",
+        allow_module_level=True,
+    )
+
+# Without the background-networking flags Chromium's own connections get refused here.
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ALL_STATES = (
+    "Array.from({length: micrograd.steps() + 1}, (_, k) => (micrograd.goto(k), micrograd.state()))"
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def folder():
+    with tempfile.TemporaryDirectory() as name:
+        yield Path(name)
+
+
+class Opened:
+    """A page loaded from file://, recording console errors and every request it makes."""
+
+    def __init__(self, browser, explorer, path: Path):
+        explorer.save(path)
+        self.url = path.as_uri()
+        self.page = browser.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(self.url)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.page.close()
+        if exc[0] is None:
+            assert self.errors == [], self.errors
+            assert self.requests == [self.url], self.requests
+
+    def states(self) -> list[dict]:
+        return self.page.evaluate(ALL_STATES)
+
+
+def close(got, expected) -> bool:
+    if expected is None or got is None:
+        return got is expected
+    if math.isnan(expected):
+        return math.isnan(got)
+    return math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-300)
+
+
+def python_states(root: Value, params=(), lr=None) -> list[dict[str, dict]]:
+    """What state() must say at every position, from the engine's own steps."""
+    names = node_names(root)
+    saved = {v: v.grad for v in names}
+    for v in names:
+        v.grad = 0.0
+    steps = list(root.backward_steps())
+    for v, g in saved.items():
+        v.grad = g
+    data = {n: (v.data if not v.parents else None) for v, n in names.items()}
+    grad = dict.fromkeys(names.values())
+    states = [{n: (data[n], grad[n]) for n in data}]
+    for step in reversed(steps):
+        data[names[step.node]] = step.node.data
+        states.append({n: (data[n], grad[n]) for n in data})
+    final = {}
+    for step in steps:
+        grad[names[root]] = 1.0
+        for u in step.updates:
+            grad[names[u.parent]] = u.grad_after
+            final[u.parent] = u.grad_after
+        states.append({n: (data[n], grad[n]) for n in data})
+    for p in params:
+        data[names[p]] = p.data - lr * final.get(p, 0.0)
+        states.append({n: (data[n], grad[n]) for n in data})
+    return states
+
+
+def assert_states_equal(page_states, expected, texts):
+    assert len(page_states) == len(expected) == len(texts)
+    for k, (state, want) in enumerate(zip(page_states, expected)):
+        assert state["step"] == k and state["text"] == texts[k]
+        assert state["nodes"].keys() == want.keys()
+        for name, (data, grad) in want.items():
+            got = state["nodes"][name]
+            assert close(got["data"], data), (k, name, "data", got["data"], data)
+            assert close(got["grad"], grad), (k, name, "grad", got["grad"], grad)
+
+
+def labelled(inputs):
+    return [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
+
+
+@settings(max_examples=12)
+@given(case=expressions(), data=st.data())
+def test_the_state_at_every_position_and_after_set_leaf_equals_pythons(browser, folder, case, data):
+    fn, inputs = case
+    root = fn(*labelled(inputs))
+    explorer = explore(root)
+    with Opened(browser, explorer, folder / "expression.html") as opened:
+        assert_states_equal(opened.states(), python_states(root), explorer.texts)
+        # A new point for every input, where Python can still evaluate the expression.
+        point = [data.draw(st.floats(-3.0, 3.0, allow_nan=False)) for _ in inputs]
+        try:
+            moved = fn(*labelled(point))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            moved = None
+        assume(moved is not None and all(math.isfinite(v.data) for v in node_names(moved)))
+        leaves = {n for v, n in node_names(root).items() if not v.parents}
+        for i, x in enumerate(point):
+            if f"x{i}" in leaves:
+                opened.page.evaluate("([n, x]) => micrograd.setLeaf(n, x)", [f"x{i}", x])
+        assert_states_equal(opened.states(), python_states(moved), explore(moved).texts)
+
+
+def test_the_worked_example_before_and_after_set_leaf(browser, folder):
+    loss, (w, b), _ = worked_example.network()
+    params = [*w, *b]
+    explorer = explore(loss, params=params, lr=worked_example.LR)
+    with Opened(browser, explorer, folder / "worked.html") as opened:
+        expected = python_states(loss, params, worked_example.LR)
+        assert_states_equal(opened.states(), expected, explorer.texts)
+        assert opened.states()[-1]["phase"] == "update"
+        opened.page.evaluate("micrograd.setLeaf('w5', -1.25)")
+        assert opened.page.evaluate("micrograd.state().step") == explorer.steps  # kept
+        loss, (w, b), _ = worked_example.network(w_out=[-1.25, worked_example.W_OUT[1]])
+        params = [*w, *b]
+        fresh = explore(loss, params=params, lr=worked_example.LR)
+        expected = python_states(loss, params, worked_example.LR)
+        assert_states_equal(opened.states(), expected, fresh.texts)
+
+
+def test_set_leaf_refuses_unknown_and_read_only_leaves(browser, folder):
+    sign = custom_op("sign", lambda a: 1.0 if a >= 0 else -1.0, lambda a, out: (1.0,))
+    x, w = Value(-0.5, label="x"), Value(2.0, label="w")
+    y = sign(x) * w
+    y.label = "y"
+    with Opened(browser, explore(y), folder / "custom.html") as opened:
+        page = opened.page
+        for call, message in [
+            ("micrograd.setLeaf('nobody', 1)", 'no leaf named "nobody"'),
+            ("micrograd.setLeaf('y', 1)", 'no leaf named "y"'),
+            ("micrograd.setLeaf('x', 1)", "x is read-only: it feeds a custom op"),
+            ("micrograd.setLeaf('w', NaN)", "w needs a finite number"),
+        ]:
+            with pytest.raises(sync_api.Error, match=message):
+                page.evaluate(call)
+        assert "read-only" in page.inner_text("#leaves")
+        page.evaluate("micrograd.setLeaf('w', 3)")
+        page.evaluate("micrograd.goto(micrograd.steps())")
+        assert page.evaluate("micrograd.state().nodes") == {
+            "y": {"data": -3.0, "grad": 1},
+            "sign1": {"data": -1.0, "grad": 3.0},
+            "x": {"data": -0.5, "grad": 3.0},
+            "w": {"data": 3.0, "grad": -1.0},
+        }
+
+
+def test_long_sums_shorten_their_text_as_python_does(browser, folder):
+    xs = [Value(i / 7, label=f"v{i}") for i in range(1500)]
+    s = total(xs)
+    explorer = explore(s)
+    with Opened(browser, explorer, folder / "sum.html") as opened:
+        states = opened.states()
+        assert [state["text"] for state in states] == explorer.texts
+        assert explorer.texts[-1].endswith("; ... 1,488 more parents")
+
+
+def test_hostile_labels_show_literally_and_run_nothing(browser, folder):
+    hostile = "</script><script>window.pwned = 1</script><img src=x onerror='window.pwned=2'>"
+    x = Value(0.5, label=hostile)
+    y = (x * 3).tanh()
+    y.label = '"><svg onload="window.pwned=3">'
+    with Opened(browser, explore(y, title=hostile), folder / "hostile.html") as opened:
+        page = opened.page
+        assert page.evaluate("window.pwned") is None
+        assert page.evaluate("document.title") == f"{hostile} · micrograd explorer"
+        assert page.evaluate("document.querySelectorAll('img, script[src], svg svg').length") == 0
+        assert hostile in page.evaluate(
+            "Array.from(document.querySelectorAll('#graph text'), t => t.textContent)"
+        )
+        assert set(page.evaluate("Object.keys(micrograd.state().nodes)")) == {
+            hostile,
+            y.label,
+            "mul1",
+        }
+        page.evaluate("([n]) => micrograd.setLeaf(n, 1.5)", [hostile])
+        assert page.inner_text("h1") == hostile
+
+
+def test_keys_and_buttons_move_through_the_timeline(browser, folder):
+    x = Value(2.0, label="x")
+    y = (x * x).exp().log()
+    with Opened(browser, explore(y), folder / "keys.html") as opened:
+        page = opened.page
+        step = lambda: page.evaluate("micrograd.state().step")
+        total_steps = page.evaluate("micrograd.steps()")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert step() == 2
+        page.keyboard.press("ArrowLeft")
+        assert step() == 1
+        page.keyboard.press("End")
+        assert step() == total_steps
+        page.keyboard.press("Home")
+        assert step() == 0
+        page.click("#next")
+        assert step() == 1 and page.inner_text("#text").startswith("mul")
+        page.keyboard.press(" ")  # play: a step every half second
+        deadline = time.monotonic() + 5
+        while step() < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert step() >= 3
+        page.keyboard.press(" ")  # pause
+        paused = step()
+        time.sleep(0.8)
+        assert step() == paused
+        assert page.locator("#graph g.current").count() > 0  # the current node is lit
+
+
+def test_finite_differences_sit_beside_the_backprop_gradient(browser, folder):
+    x = Value(0.7, label="x")
+    y = (x * x).sin()
+    y.label = "y"
+    y_grad = 2 * 0.7 * math.cos(0.49)
+    with Opened(browser, explore(y), folder / "fd.html") as opened:
+        opened.page.click("#leaves label")
+        lines = opened.page.inner_text("#fd").splitlines()
+        backprop = float(lines[0].rsplit("= ", 1)[1])
+        estimate = float(lines[1].split("= ", 1)[1].split()[0])
+        assert math.isclose(backprop, y_grad, rel_tol=1e-12)
+        assert math.isclose(estimate, y_grad, rel_tol=1e-6)
+
+
+def test_a_thousand_value_mlp_loads_fast_and_recomputes_within_a_frame(browser, folder):
+    model = MLP(2, [16, 16, 1], fused=False)
+    out = model([Value(0.5, label="x1"), Value(-0.3, label="x2")])
+    out = out[0] if isinstance(out, list) else out
+    explorer = explore(out, params=model.parameters(), lr=0.1)
+    assert len(explorer.html.encode()) <= 2.5e6
+    path = folder / "mlp.html"
+    explorer.save(path)
+    page = browser.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(path.as_uri(), wait_until="load")
+        assert page.evaluate("micrograd.steps()") == explorer.steps  # the script has run
+        seconds = time.perf_counter() - start
+        assert seconds <= 3.0, f"load took {seconds:.2f} s"
+        page.evaluate("micrograd.goto(Math.floor(micrograd.steps() / 2))")
+        times = page.evaluate(
+            """() => Array.from({length: 11}, (_, i) => {
+                const t = performance.now();
+                micrograd.setLeaf('x1', 0.5 + i / 100);
+                return performance.now() - t;
+            })"""
+        )
+        # The first is a cold start; on a shared machine one run may meet a pause, so the
+        # median of the rest is what dragging a slider feels like.
+        typical = sorted(times[1:])[len(times[1:]) // 2]
+        assert typical <= 16, f"recompute took {typical:.1f} ms (all runs: {times})"
+    finally:
+        page.close()
+
+
+def test_the_page_runs_inside_a_jupyter_style_iframe(browser):
+    explorer = explore((Value(2.0, label="a") * 3).tanh())
+    page = browser.new_page()
+    try:
+        page.set_content(explorer._repr_html_())
+        frame = page.frame_locator("iframe")
+        frame.locator("#next").click()
+        assert frame.locator("#position").inner_text() == f"1 / {explorer.steps}"
+    finally:
+        page.close()
