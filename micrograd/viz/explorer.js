@@ -281,6 +281,7 @@
   }
   const shown = { data: new Array(count).fill(""), grad: new Array(count).fill(""), fill: new Array(count).fill("") };
   let lit = [];
+  let scrolledTo = -1;
 
   // White at 0, deepening to blue (positive) or red (negative) at the largest |grad|,
   // as draw_dot colours its boxes.
@@ -319,6 +320,12 @@
       for (const el of [boxes[i], ops[i]]) if (el) { el.classList.add("current"); lit.push(el); }
       for (const e of edgesInto[i]) { e.el.classList.add("current"); lit.push(e.el); }
       for (const p of focus.parents) if (boxes[p]) { boxes[p].classList.add("source"); lit.push(boxes[p]); }
+      // At full size a big graph scrolls: bring the step's node into view, once per move and
+      // after this frame's work (scrolling makes the browser lay the page out).
+      if (boxes[i] && i !== scrolledTo && !$("graph").classList.contains("fit")) {
+        scrolledTo = i;
+        requestAnimationFrame(() => boxes[i].scrollIntoView({ block: "nearest", inline: "nearest" }));
+      }
     }
     renderPanel(k);
   }
@@ -452,6 +459,14 @@
     $("next").addEventListener("click", () => goto(Math.min(total, position + 1)));
     $("last").addEventListener("click", () => goto(total));
     $("play").addEventListener("click", play);
+    // A graph that fits the window without shrinking its text much is shown whole;
+    // a bigger one starts at full size, where its text stays readable.
+    const fitting = (on) => {
+      $("graph").classList.toggle("fit", on);
+      $("zoom").textContent = on ? "full size" : "fit";
+    };
+    fitting(svg.getBoundingClientRect().width * 0.7 <= $("graph").clientWidth);
+    $("zoom").addEventListener("click", () => fitting(!$("graph").classList.contains("fit")));
     const scrubber = $("scrubber");
     scrubber.max = String(total);
     scrubber.addEventListener("input", () => goto(Number(scrubber.value)));

@@ -414,13 +414,14 @@ def _page(data: dict, svg: str) -> str:
 <body>
 <header><h1>{title}</h1><span class="hint">← → step · space play · Home/End</span></header>
 <nav id="controls">
-<button id="first" type="button" title="Home">⏮</button>
-<button id="prev" type="button" title="left arrow">◀</button>
+<button id="first" type="button" title="Home">start</button>
+<button id="prev" type="button" title="left arrow">◀ back</button>
 <button id="play" type="button" title="space">▶ play</button>
-<button id="next" type="button" title="right arrow">▶</button>
-<button id="last" type="button" title="End">⏭</button>
+<button id="next" type="button" title="right arrow">next ▶</button>
+<button id="last" type="button" title="End">end</button>
 <input id="scrubber" type="range" min="0" max="0" value="0" aria-label="position">
 <span id="position"></span>
+<button id="zoom" type="button" title="fit the graph to the window, or full size">fit</button>
 </nav>
 <main>
 <div id="graph">{svg}</div>
