@@ -246,6 +246,7 @@ def test_max_pool_default_stride_is_the_kernel_size():
     assert pool.stride == (2, 3)
     assert repr(pool) == "MaxPool2d(kernel_size=(2, 3), stride=(2, 3))"
     assert pool.state_dict() == {} and pool.parameters() == []
+    assert repr(MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2)"  # as given, as PyTorch
 
 
 def test_max_pool_refuses_a_window_larger_than_the_image():

@@ -47,6 +47,10 @@ def _pair(x: Any, name: str, who: str, smallest: int) -> tuple[int, int]:
     return (pair[0], pair[1])
 
 
+def _as_given(x: int | Sequence[int]) -> int | tuple[int, int]:
+    return x if isinstance(x, int) else (x[0], x[1])
+
+
 def _image_shape(x: Any, who: str) -> tuple[int, int, int]:
     """(channels, height, width) of nested lists, or a ValueError saying what is ragged."""
     if not isinstance(x, (list, tuple)) or not x or not isinstance(x[0], (list, tuple)):
@@ -226,14 +230,15 @@ class MaxPool2d(Module):
     def __init__(
         self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
     ) -> None:
-        self.kernel_size = _pair(kernel_size, "kernel_size", "MaxPool2d", 1)
-        self.stride = (
-            self.kernel_size if stride is None else _pair(stride, "stride", "MaxPool2d", 1)
-        )
+        # Kept as given (an int stays an int), as PyTorch's MaxPool2d keeps them.
+        self._kernel = _pair(kernel_size, "kernel_size", "MaxPool2d", 1)
+        self._stride = self._kernel if stride is None else _pair(stride, "stride", "MaxPool2d", 1)
+        self.kernel_size = _as_given(kernel_size)
+        self.stride = self.kernel_size if stride is None else _as_given(stride)
 
     def __call__(self, x: Image) -> list[list[list[Pixel]]]:
         _, height, width = _image_shape(x, "MaxPool2d")
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        (kh, kw), (sh, sw) = self._kernel, self._stride
         rows = _out_size(height, kh, sh, 0, "height", "MaxPool2d")
         cols = _out_size(width, kw, sw, 0, "width", "MaxPool2d")
         return [
