@@ -97,3 +97,67 @@ def test_remember_first_rejects_bad_sizes_naming_them(n, length):
 
     with pytest.raises(ValueError, match="remember_first"):
         remember_first(n, length, seed=0)
+
+
+def test_digits_are_8x8_images_in_0_1_with_every_class_and_deterministic():
+    from micrograd.datasets import digits
+
+    data = digits(200, seed=7)
+    assert data == digits(200, seed=7)
+    assert data != digits(200, seed=8)
+    assert all(len(image) == 8 and all(len(row) == 8 for row in image) for image, _ in data)
+    assert all(type(p) is float and 0.0 <= p <= 1.0 for image, _ in data for r in image for p in r)
+    labels = [label for _, label in data]
+    assert all(labels.count(d) == 20 for d in range(10))  # balanced: 0..9 in turn
+    assert sorted({label for _, label in digits(10, seed=0)}) == list(range(10))
+
+
+def test_digits_without_noise_are_the_font_shifted_with_a_few_pixels_dropped():
+    from micrograd.datasets import _FONT, digits
+
+    for image, label in digits(100, seed=1, noise=0.0):
+        inked = {(r, c) for r in range(8) for c in range(8) if image[r][c] > 0}
+        ink = {image[r][c] for r, c in inked}
+        assert len(ink) == 1 and 0.6 <= ink.pop() <= 1.0  # one stroke brightness per image
+        rows = enumerate(_FONT[label])
+        glyph = {(r, c) for r, row in rows for c, mark in enumerate(row) if mark == "#"}
+        # Some placement of the glyph in the frame covers the ink, missing only a few pixels.
+        fits = [
+            len(glyph) - len(inked)
+            for top in range(2)
+            for left in range(4)
+            if inked <= {(r + top, c + left) for r, c in glyph}
+        ]
+        assert fits and min(fits) <= 4
+
+
+def test_digits_are_shifted_to_different_places():
+    from micrograd.datasets import digits
+
+    corners = set()
+    for image, _ in digits(100, seed=2, noise=0.0):
+        rows = [r for r in range(8) if any(image[r])]
+        cols = [c for c in range(8) if any(image[r][c] for r in range(8))]
+        corners.add((rows[0], cols[0]))
+    assert len(corners) >= 6
+
+
+def test_digits_noise_changes_pixels_but_stays_in_range():
+    from micrograd.datasets import digits
+
+    clean = digits(20, seed=3, noise=0.0)
+    noisy = digits(20, seed=3, noise=0.3)
+    assert [label for _, label in clean] == [label for _, label in noisy]
+    assert clean != noisy
+
+
+@pytest.mark.parametrize(
+    "n, noise, message",
+    [(0, 0.1, "n must be a positive int"), (3.0, 0.1, "n must be"), (True, 0.1, "n must be"),
+     (5, -0.1, "noise must be >= 0"), (5, float("nan"), "noise must be >= 0")],
+)  # fmt: skip
+def test_digits_rejects_bad_arguments_naming_them(n, noise, message):
+    from micrograd.datasets import digits
+
+    with pytest.raises(ValueError, match=f"digits: {message}"):
+        digits(n, seed=0, noise=noise)
