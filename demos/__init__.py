@@ -9,4 +9,7 @@ DEMOS = {
     "xor": "xor",
     "moons": "moons",
     "spirals": "spirals",
+    "cnn": "cnn",
+    "names": "names",
+    "bptt": "bptt",
 }

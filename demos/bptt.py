@@ -1,0 +1,217 @@
+"""BPTT: vanishing gradients made visible, in an RNN and an LSTM reading long sequences.
+
+A recurrent network reads a sequence one step at a time with the same weights at
+every step.  Backpropagation through time (BPTT) is plain backprop on that
+unrolled graph, and the gradient that reaches an early step has been multiplied
+by one factor per later step.  In a plain RNN each factor is a tanh slope
+times the recurrent weights, usually below 1, so the gradient shrinks
+geometrically: the network cannot learn what happened long ago.  An LSTM
+passes its cell state on by multiplying by its forget gate and adding, so
+with the forget gate near 1 (forget_bias=1.0) far more of it survives.
+
+Part 1 measures it.  On length-20 sequences of bits, the loss reads only the
+last step, and we ask how large ||dL/dh_t|| is at each step t: the geometric
+mean over 10 random initialisations and sequences, at initialisation and
+after training.
+
+Part 2 shows what it means.  The task is remember_first: read a sequence of
+bits and, at the end, say what the FIRST bit was.  Both networks train on it
+at several lengths; the longer the wait, the less gradient reaches the first
+step.
+
+Run it:  micrograd demo bptt --out demo-out
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+import time
+from statistics import geometric_mean
+
+from micrograd.demos import _common
+
+from micrograd import no_grad
+from micrograd.datasets import remember_first
+from micrograd.engine import Value, grad, total
+from micrograd.losses import binary_cross_entropy_with_logits
+from micrograd.nn import Linear, LSTMCell, RNNCell, unroll
+from micrograd.optim import Adam
+
+HIDDEN = 8  # the same hidden size for both networks
+LENGTH = 20  # part 1's sequence length
+RUNS = 10  # random initialisations (and sequences) per curve
+LENGTHS = (5, 10, 20)  # part 2's sequence lengths
+BATCH = 8  # sequences per training step
+TEST = 100  # held-out sequences per accuracy
+
+
+class Reader:
+    """A recurrent cell that reads the bits, and a linear readout of its last h:
+    one logit for "the first bit was 1"."""
+
+    def __init__(self, kind: str, rng: random.Random) -> None:
+        self.kind = kind
+        if kind == "lstm":
+            self.cell = LSTMCell(1, HIDDEN, forget_bias=1.0, rng=rng)
+        else:
+            self.cell = RNNCell(1, HIDDEN, rng=rng)
+        self.readout = Linear(HIDDEN, 1, rng=rng)
+
+    def parameters(self) -> list[Value]:
+        return self.cell.parameters() + self.readout.parameters()
+
+    def __call__(self, bits: list[int]) -> tuple[list[list[Value]], Value]:
+        # Bits go in as -1 and +1: an input of 0 would reach the cell through no weight.
+        outputs, _ = unroll(self.cell, [[2.0 * b - 1.0] for b in bits])
+        return outputs, self.readout(outputs[-1])[0]
+
+
+def gradient_norms(model: Reader, bits: list[int], target: int) -> list[float]:
+    """||dL/dh_t|| for t = 1..len(bits): how much of the loss's gradient reaches step t."""
+    outputs, logit = model(bits)
+    loss = binary_cross_entropy_with_logits(logit, target)
+    every_h = [v for h in outputs for v in h]
+    grads = grad(loss, every_h)  # the gradients, without touching any .grad
+    return [
+        math.sqrt(sum(g * g for g in grads[t * HIDDEN : (t + 1) * HIDDEN]))
+        for t in range(len(outputs))
+    ]
+
+
+def mean_curve(curves: list[list[float]]) -> list[float]:
+    """The geometric mean at each t: these numbers span many powers of ten."""
+    return [geometric_mean(column) for column in zip(*curves)]
+
+
+def train(model: Reader, length: int, steps: int, seed: int, say) -> None:
+    """Adam on mini-batches of remember_first at this length."""
+    data = remember_first(steps * BATCH, length, seed=seed)
+    optimizer = Adam(model.parameters(), lr=0.03)
+    for step in range(steps):
+        batch = data[step * BATCH : (step + 1) * BATCH]
+        losses = [binary_cross_entropy_with_logits(model(bits)[1], t) for bits, t in batch]
+        loss = total(losses) * (1 / len(losses))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        say(step, loss.data)
+
+
+def accuracy(model: Reader, length: int, seed: int) -> float:
+    with no_grad():
+        tests = remember_first(TEST, length, seed=seed)
+        return sum((model(bits)[1].data > 0) == (t == 1) for bits, t in tests) / TEST
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _common.parse(_common.parser("bptt", __doc__.splitlines()[0], steps=150), argv)
+    started = time.perf_counter()
+
+    def note(text: str) -> None:
+        if not args.quiet:
+            print(f"{text}  ({time.perf_counter() - started:.0f}s)", file=sys.stderr, flush=True)
+
+    # Part 1, at initialisation: 10 fresh networks of each kind, each on its own sequence.
+    at_init = {}
+    for kind in ("rnn", "lstm"):
+        curves = []
+        for run in range(RUNS):
+            model = Reader(kind, random.Random(args.seed * 100 + run))
+            ((bits, target),) = remember_first(1, LENGTH, seed=args.seed * 100 + run)
+            curves.append(gradient_norms(model, bits, target))
+        at_init[kind] = mean_curve(curves)
+        note(f"{kind}: ||dL/dh_1|| = {at_init[kind][0]:.3g} at initialisation")
+
+    # Part 2: train each kind at each length; keep the length-20 models for part 1's
+    # "after training" curve.
+    table, trained = {}, {}
+    every = max(1, args.steps // 5)
+    for length in LENGTHS:
+        for kind in ("rnn", "lstm"):
+            model = Reader(kind, random.Random(args.seed))
+
+            def say(step, loss, kind=kind, length=length):
+                if (step + 1) % every == 0:
+                    note(f"{kind}, length {length}: step {step + 1}/{args.steps} loss {loss:.4f}")
+
+            train(model, length, args.steps, seed=args.seed + length, say=say)
+            table[kind, length] = accuracy(model, length, seed=args.seed + 1000 + length)
+            trained[kind, length] = model
+
+    after = {}
+    for kind in ("rnn", "lstm"):
+        model = trained[kind, LENGTHS[-1]]
+        tests = remember_first(RUNS, LENGTHS[-1], seed=args.seed + 2000)
+        after[kind] = mean_curve([gradient_norms(model, bits, t) for bits, t in tests])
+
+    # What it shows.
+    print(f"||dL/dh_t|| on length-{LENGTH} sequences, geometric mean of {RUNS} runs:")
+    print("       t     " + " ".join(f"{t:>8}" for t in (1, 5, 10, 15, 20)))
+    for label, curves in (("at init", at_init), ("trained", after)):
+        for kind in ("rnn", "lstm"):
+            values = " ".join(f"{curves[kind][t - 1]:8.1e}" for t in (1, 5, 10, 15, 20))
+            print(f"{kind:>4} {label:<7} {values}")
+    print(f"remember_first: accuracy on {TEST} new sequences, by length")
+    print("length " + " ".join(f"{n:>6}" for n in LENGTHS))
+    for kind in ("rnn", "lstm"):
+        print(f"{kind:<6} " + " ".join(f"{table[kind, n]:6.2f}" for n in LENGTHS))
+
+    if args.out is not None:
+        for path in pictures(args.out, at_init, after):
+            print(f"wrote {path}")
+
+    accuracies = " ".join(
+        f"{kind}_acc_{n}={table[kind, n]:.2f}" for n in LENGTHS for kind in ("rnn", "lstm")
+    )
+    print(
+        f"final: rnn_grad_h1={at_init['rnn'][0]:.3g} lstm_grad_h1={at_init['lstm'][0]:.3g} "
+        f"ratio={at_init['lstm'][0] / at_init['rnn'][0]:.3g} {accuracies}"
+    )
+    return 0
+
+
+def pictures(out, at_init, after) -> list:
+    """bptt-gradients.png, and a three-step RNN's unrolled graph as SVG (and as the
+    explorer page, to step through)."""
+    plt = _common._pyplot()
+    figure, panels = plt.subplots(1, 2, figsize=(9, 3.5), sharey=True)
+    steps = range(1, LENGTH + 1)
+    for axes, curves, title in (
+        (panels[0], at_init, "at initialisation"),
+        (panels[1], after, "after training"),
+    ):
+        for kind, style in (("rnn", "o-"), ("lstm", "s-")):
+            axes.semilogy(steps, curves[kind], style, markersize=3, label=kind.upper())
+        axes.set_xlabel("time step t (the loss reads step 20)")
+        axes.set_title(title)
+        axes.grid(True, which="major", alpha=0.3)
+    panels[0].set_ylabel("||dL/dh_t||  (geometric mean)")
+    panels[0].legend()
+    gradients = out / "bptt-gradients.png"
+    figure.savefig(gradients, dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return [gradients, *unrolled_graph(out)]
+
+
+def unrolled_graph(out) -> list:
+    """A one-unit RNN over three steps: one weight w_hh, used at every step."""
+    from micrograd.viz import explore, render
+
+    cell = RNNCell(1, 1, rng=random.Random(0))
+    for name, value in cell._tensors().items():
+        flat = value[0] if isinstance(value[0], list) else value
+        flat[0].label = name
+    xs = [[Value(x, label=f"x{t}")] for t, x in enumerate((1.0, -1.0, 1.0), start=1)]
+    outputs, (h,) = unroll(cell, xs)
+    for t, (h_t,) in enumerate(outputs, start=1):
+        h_t.label = f"h{t}"
+    h.backward()
+    page = out / "bptt-unrolled.html"
+    explore(h, page, title="An RNN unrolled over three steps: w_hh is used at every step")
+    return [render(h, out / "bptt-unrolled.svg"), page]
+
+
+if __name__ == "__main__":
+    raise SystemExit(_common.run(main, None))
