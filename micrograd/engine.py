@@ -71,13 +71,15 @@ class Op:
             ``out`` is the op's output.  Floats or Values alike.
         constant_first: for a folded number on the left (``2 - x``).
         custom: made by :func:`custom_op`.
+        apply: the function that makes such a node from its operands
+            (``Value.__mul__``, ``Value.tanh``, ``linear``...).
 
     >>> OPS["tanh"].derivative(0.5, 0.5)
     0.75
     """
 
-    __slots__ = ("arity", "base", "constant_first", "custom", "derivative", "name", "notation")
-    __slots__ += ("symbol",)
+    __slots__ = ("apply", "arity", "base", "constant_first", "custom", "derivative", "name")
+    __slots__ += ("notation", "symbol")
 
     def __init__(
         self,
@@ -86,8 +88,10 @@ class Op:
         notation: str,
         arity: int,
         derivative: Callable[..., Any],
+        apply: Callable[..., Value] | None = None,
         custom: bool = False,
     ) -> None:
+        self.apply = apply
         self.name = name
         self.symbol = symbol
         self.notation = notation
@@ -99,7 +103,7 @@ class Op:
 
     def reflected(self) -> Op:
         """The same op with a folded number as its *first* operand (``2 - x``)."""
-        flipped = Op(self.name, self.symbol, self.notation, self.arity, self.derivative)
+        flipped = Op(self.name, self.symbol, self.notation, self.arity, self.derivative, self.apply)
         flipped.constant_first = True
         flipped.base = self
         return flipped
@@ -243,7 +247,7 @@ def _number(data: object, op: str) -> float:
     """A real number as a Python float, or a clear error naming the op and the value."""
     if type(data) is float:
         return data
-    if isinstance(data, Value) or isinstance(data, (str, bytes, complex)):
+    if isinstance(data, (Value, str, bytes, complex)):
         raise TypeError(f"{op}: expected a real number, got {data!r} ({type(data).__name__})")
     item = getattr(data, "item", None)  # numpy scalars, including numpy's bool
     if item is not None and type(data).__module__ == "numpy":
@@ -257,7 +261,11 @@ def _number(data: object, op: str) -> float:
 
 
 def _short(x: object) -> str:
-    text = repr(x) if not isinstance(x, int) or x.bit_length() < 200 else f"an int of {x.bit_length()} bits"
+    text = (
+        repr(x)
+        if not isinstance(x, int) or x.bit_length() < 200
+        else f"an int of {x.bit_length()} bits"
+    )
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -423,7 +431,7 @@ class Value:
         >>> (Value(1.0) * 2).constant, (Value(1.0) * Value(2.0)).constant
         (2.0, None)
         """
-        if self._kind is None or self._b is not None and self._b is not _MANY:
+        if self._kind is None or (self._b is not None and self._b is not _MANY):
             return None
         return getattr(self, "_db", None)
 
@@ -729,9 +737,9 @@ class Value:
         """Backpropagation one node at a time: see :func:`micrograd.trace.backward_steps`.
 
         >>> x = Value(3.0, label="x")
-        >>> y = x * x; y.label = "y"
+        >>> y = x.tanh(); y.label = "y"
         >>> print(next(y.backward_steps()))
-        y = x * x: dy/dy = 1.0000 -> dy/dx += 1.0000 * 3.0000 = 3.0000; dy/dx += 1.0000 * 3.0000 = 6.0000
+        y = tanh(x): dy/dy = 1.0000 -> dy/dx += 1.0000 * 0.0099 = 0.0099
         """
         from micrograd import trace
 
@@ -879,6 +887,10 @@ def _linear_relu_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
     return tuple(slope * d for d in _linear_rule(operands, out))
 
 
+def _linear_relu(weights: Sequence[Value], inputs: Sequence[Value | Number], bias: Value) -> Value:
+    return linear(weights, inputs, bias, activation="relu")
+
+
 def total(values: Iterable[Value | Number]) -> Value:
     """The sum of many Values as one node (builtin ``sum`` makes a chain of
     ``+`` nodes).  Adds left to right, as ``sum`` does.
@@ -952,7 +964,9 @@ def custom_op(
         except TypeError as error:
             raise TypeError(f"{name}: called with {len(operands)} inputs: {error}") from None
         out = _number(result, f"{name} (forward)")
-        local = tuple(_number(d, f"{name} (derivative)") for d in rule(tuple(v.data for v in operands), out))
+        local = tuple(
+            _number(d, f"{name} (derivative)") for d in rule(tuple(v.data for v in operands), out)
+        )
         return _nary(operands, out, op, local, None)
 
     apply.__name__ = apply.__qualname__ = name
@@ -974,34 +988,36 @@ def _by_hand(symbol: str) -> Op:
                 "so it has no derivative rule for second derivatives"
             )
 
-        op = _BY_HAND_OPS[symbol] = Op(symbol or "by_hand", symbol, "call", 0, no_rule, True)
+        op = _BY_HAND_OPS[symbol] = Op(symbol or "by_hand", symbol, "call", 0, no_rule, custom=True)
     return op
 
 
 # --- The catalogue: every op once -------------------------------------------------------
 
-ADD = Op("add", "+", "infix", 2, Value._add_rule)
-SUB = Op("sub", "-", "infix", 2, Value._sub_rule)
-MUL = Op("mul", "*", "infix", 2, Value._mul_rule)
-DIV = Op("div", "/", "infix", 2, Value._div_rule)
-POW = Op("pow", "**", "infix", 2, Value._pow_rule)
-NEG = Op("neg", "-", "prefix", 1, Value._neg_rule)
-EXP = Op("exp", "exp", "call", 1, Value._exp_rule)
-LOG = Op("log", "log", "call", 1, Value._log_rule)
-TANH = Op("tanh", "tanh", "call", 1, Value._tanh_rule)
-SIGMOID = Op("sigmoid", "sigmoid", "call", 1, Value._sigmoid_rule)
-RELU = Op("relu", "relu", "call", 1, Value._relu_rule)
-ABS = Op("abs", "abs", "call", 1, Value._abs_rule)
-SIN = Op("sin", "sin", "call", 1, Value._sin_rule)
-COS = Op("cos", "cos", "call", 1, Value._cos_rule)
-LINEAR = Op("linear", "linear", "call", 0, _linear_rule)
-LINEAR_RELU = Op("linear_relu", "linear+relu", "call", 0, _linear_relu_rule)
-SUM = Op("sum", "sum", "call", 0, _sum_rule)
+ADD = Op("add", "+", "infix", 2, Value._add_rule, Value.__add__)
+SUB = Op("sub", "-", "infix", 2, Value._sub_rule, Value.__sub__)
+MUL = Op("mul", "*", "infix", 2, Value._mul_rule, Value.__mul__)
+DIV = Op("div", "/", "infix", 2, Value._div_rule, Value.__truediv__)
+POW = Op("pow", "**", "infix", 2, Value._pow_rule, Value.__pow__)
+NEG = Op("neg", "neg", "prefix", 1, Value._neg_rule, Value.__neg__)
+EXP = Op("exp", "exp", "call", 1, Value._exp_rule, Value.exp)
+LOG = Op("log", "log", "call", 1, Value._log_rule, Value.log)
+TANH = Op("tanh", "tanh", "call", 1, Value._tanh_rule, Value.tanh)
+SIGMOID = Op("sigmoid", "sigmoid", "call", 1, Value._sigmoid_rule, Value.sigmoid)
+RELU = Op("relu", "relu", "call", 1, Value._relu_rule, Value.relu)
+ABS = Op("abs", "abs", "call", 1, Value._abs_rule, Value.abs)
+SIN = Op("sin", "sin", "call", 1, Value._sin_rule, Value.sin)
+COS = Op("cos", "cos", "call", 1, Value._cos_rule, Value.cos)
+LINEAR = Op("linear", "linear", "call", 0, _linear_rule, linear)
+LINEAR_RELU = Op("linear_relu", "linear+relu", "call", 0, _linear_relu_rule, _linear_relu)
+SUM = Op("sum", "sum", "call", 0, _sum_rule, lambda *values: total(values))
 
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, TANH, SIGMOID, RELU, ABS, SIN, COS)
-    + (LINEAR, LINEAR_RELU, SUM)
+    for op in (
+        *(ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, TANH, SIGMOID, RELU, ABS, SIN, COS),
+        *(LINEAR, LINEAR_RELU, SUM),
+    )
 }
 """Every built-in op, by name: the one list that traces, drawings, the command line
 and the test strategies read."""

@@ -122,8 +122,8 @@ def formula(node: Value, names: dict[Value, str]) -> str:
     args = [names[x] if isinstance(x, Value) else f"{x:g}" for x in operands(node)]
     if kind.notation == "infix" and len(args) == 2:
         return f"{args[0]} {kind.symbol} {args[1]}"
-    if kind.notation == "prefix":
-        return f"{kind.symbol}{args[0]}"
+    if kind.notation == "prefix":  # neg, the one prefix op
+        return f"-{args[0]}"
     if kind.name in ("linear", "linear_relu", "sum") or kind.custom:
         args = [names[p] for p in node.parents]  # folded inputs are shown by the drawing
     return f"{kind.symbol}({', '.join(args)})"
@@ -264,15 +264,15 @@ def explain(root: Value, max_lines: int | None = MAX_LINES) -> str:
         new.extend("  " + line for line in step.explain_lines())
         if max_lines is not None and len(lines) + len(new) > max_lines:
             lines.extend(new[: max_lines - len(lines)])
-            lines.append(f"... stopped after {max_lines:,} lines: explain(max_lines=None) shows all")
+            lines.append(
+                f"... stopped after {max_lines:,} lines: explain(max_lines=None) shows all"
+            )
             break
         lines.extend(new)
     return "\n".join(lines)
 
 
-def tree(
-    root: Value, max_lines: int | None = MAX_LINES, max_depth: int | None = MAX_DEPTH
-) -> str:
+def tree(root: Value, max_lines: int | None = MAX_LINES, max_depth: int | None = MAX_DEPTH) -> str:
     """The expression as an indented text tree, root first, with data and grad.
 
     A subexpression used twice is written out once; later it shows as

@@ -22,6 +22,7 @@ small expression, printed as a formula such as ``tanh(x0 * x1) + log(x2)``.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,7 +33,7 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
         "micrograd.testing.strategies needs hypothesis: pip install 'micrograd[dev]'"
     ) from error
 
-from micrograd.engine import Value, linear, no_grad, total
+from micrograd.engine import OPS, Value, no_grad
 
 __all__ = ["ALL_OPS", "Expression", "expressions", "values"]
 
@@ -44,37 +45,50 @@ def _away_from_zero(x: float) -> bool:
     return abs(x) > _MARGIN
 
 
-# Each op: (number of operands, how to apply it to Values, where it is smooth).
-# Operand counts of 0 mean "a variable number", for the fused n-ary ops.
-_OPS: dict[str, tuple[int, Callable[..., Value], Callable[..., bool]]] = {
-    "+": (2, lambda a, b: a + b, lambda a, b: True),
-    "-": (2, lambda a, b: a - b, lambda a, b: True),
-    "*": (2, lambda a, b: a * b, lambda a, b: True),
-    "/": (2, lambda a, b: a / b, lambda a, b: _away_from_zero(b)),
-    "**": (2, lambda a, b: a**b, lambda a, b: a > _MARGIN and abs(b) < 4),
-    "neg": (1, lambda a: -a, lambda a: True),
-    "exp": (1, lambda a: a.exp(), lambda a: a < 6),
-    "log": (1, lambda a: a.log(), lambda a: a > _MARGIN),
-    "tanh": (1, lambda a: a.tanh(), lambda a: True),
-    "sigmoid": (1, lambda a: a.sigmoid(), lambda a: True),
-    "relu": (1, lambda a: a.relu(), _away_from_zero),
-    "abs": (1, lambda a: a.abs(), _away_from_zero),
-    "sin": (1, lambda a: a.sin(), lambda a: True),
-    "cos": (1, lambda a: a.cos(), lambda a: True),
-    # A number folded into the op: the reflected and constant forms.
-    "+ c": (1, lambda a: a + 1.5, lambda a: True),
-    "c - x": (1, lambda a: 2.0 - a, lambda a: True),
-    "c * x": (1, lambda a: 3 * a, lambda a: True),
-    "c / x": (1, lambda a: 2.0 / a, _away_from_zero),
-    "x ** 2": (1, lambda a: a**2, lambda a: True),
-    "x ** -1.5": (1, lambda a: a**-1.5, lambda a: a > _MARGIN),
-    "c ** x": (1, lambda a: 2**a, lambda a: a < 8),
-    "linear": (0, lambda *xs: linear(xs[:1], xs[1:2], xs[2]), lambda *xs: True),
-    "sum": (0, lambda *xs: total(xs), lambda *xs: True),
+# Where each op of the engine's catalogue (micrograd.engine.OPS) is smooth, so a
+# drawn point stays away from kinks and poles.  Keys are the catalogue's names; a
+# test checks the two lists agree, so a new op cannot be left out.
+_SMOOTH: dict[str, Callable[..., bool]] = {
+    "add": lambda a, b: True,
+    "sub": lambda a, b: True,
+    "mul": lambda a, b: True,
+    "div": lambda a, b: _away_from_zero(b),
+    "pow": lambda a, b: a > _MARGIN and abs(b) < 4,
+    "neg": lambda a: True,
+    "exp": lambda a: a < 6,
+    "log": lambda a: a > _MARGIN,
+    "tanh": lambda a: True,
+    "sigmoid": lambda a: True,
+    "relu": _away_from_zero,
+    "abs": _away_from_zero,
+    "sin": lambda a: True,
+    "cos": lambda a: True,
+    "linear": lambda w, x, b: True,
+    "linear_relu": lambda w, x, b: _away_from_zero(w * x + b),
+    "sum": lambda *xs: True,
 }
-_NARY_ARITY = {"linear": 3}  # w, x, bias; "sum" takes 2 or 3
+_NARY_ARITY = {"linear": 3, "linear_relu": 3}  # w, x, bias; "sum" takes 2 or 3
+_CONSTANTS = (1.5, 2.0, 3.0)  # folded into a binary op: x op c, or c op x
+# Earlier names of ops, still accepted in ``ops=``: the symbols.
+_ALIASES = {op.symbol: name for name, op in OPS.items()}
 
-ALL_OPS: frozenset[str] = frozenset(_OPS)
+
+# Python's own spelling of the infix ops, so that a folded number on either side
+# goes through the reflected methods (2 - x is x.__rsub__(2)).
+_INFIX = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+_INFIX.update({"/": operator.truediv, "**": operator.pow})
+
+
+def _apply(name: str, operands: Sequence[Value | float]) -> Value:
+    op = OPS[name]
+    if op.notation == "infix":
+        return _INFIX[op.symbol](*operands)
+    if name in _NARY_ARITY:  # linear(weights, inputs, bias)
+        return op.apply([operands[0]], [operands[1]], operands[2])  # type: ignore[misc]
+    return op.apply(*operands)  # type: ignore[misc]
+
+
+ALL_OPS: frozenset[str] = frozenset(OPS)
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,8 @@ def _evaluate(tree: tuple, inputs: Sequence[Value]) -> Value:
         node, expanded = stack.pop()
         if node[0] == "x":
             results.append(inputs[node[1]])
+        elif node[0] == "c":  # a number folded into its op
+            results.append(node[1])
         elif not expanded:
             stack.append((node, True))
             stack.extend((child, False) for child in reversed(node[1:]))
@@ -114,7 +130,7 @@ def _evaluate(tree: tuple, inputs: Sequence[Value]) -> Value:
             k = len(node) - 1
             operands = results[len(results) - k :]
             del results[len(results) - k :]
-            results.append(_OPS[node[0]][1](*operands))
+            results.append(_apply(node[0], operands))
     return results[0]
 
 
@@ -122,25 +138,18 @@ def _formula(tree: tuple) -> str:
     name, *children = tree
     if name == "x":
         return f"x{children[0]}"
+    if name == "c":
+        return repr(children[0])
     args = [_formula(c) for c in children]
-    templates = {
-        "+": "({0} + {1})",
-        "-": "({0} - {1})",
-        "*": "({0} * {1})",
-        "/": "({0} / {1})",
-        "**": "({0} ** {1})",
-        "neg": "-{0}",
-        "+ c": "({0} + 1.5)",
-        "c - x": "(2.0 - {0})",
-        "c * x": "(3 * {0})",
-        "c / x": "(2.0 / {0})",
-        "x ** 2": "({0} ** 2)",
-        "x ** -1.5": "({0} ** -1.5)",
-        "c ** x": "(2 ** {0})",
-        "linear": "linear([{0}], [{1}], {2})",
-    }
-    if name in templates:
-        return templates[name].format(*args)
+    op = OPS[name]
+    if op.notation == "infix":
+        return f"({args[0]} {op.symbol} {args[1]})"
+    if op.notation == "prefix":
+        return f"-{args[0]}"
+    if name == "linear":
+        return f"linear([{args[0]}], [{args[1]}], {args[2]})"
+    if name == "linear_relu":
+        return f"linear([{args[0]}], [{args[1]}], {args[2]}, activation='relu')"
     if name == "sum":
         return f"total([{', '.join(args)}])"
     return f"{name}({', '.join(args)})"
@@ -182,7 +191,7 @@ def expressions(
     >>> fn, fn(*map(Value, inputs)).data == math.exp(inputs[0])
     (exp(x0), True)
     """
-    names = sorted(ALL_OPS if ops is None else ops)
+    names = sorted(ALL_OPS if ops is None else {_ALIASES.get(name, name) for name in ops})
     unknown = set(names) - ALL_OPS
     if unknown:
         raise ValueError(
@@ -204,26 +213,36 @@ def _draw_tree(draw, names, point, budget):
         i = draw(st.integers(0, len(point) - 1))
         return ("x", i), point[i], set()
     name = names[choice - 1]
-    arity, apply, smooth = _OPS[name]
+    arity, smooth = OPS[name].arity, _SMOOTH[name]
     if arity == 0:
         arity = _NARY_ARITY.get(name) or draw(st.integers(2, 3))
     if budget < arity:  # no room for this op's operands: a leaf after all
         i = draw(st.integers(0, len(point) - 1))
         return ("x", i), point[i], set()
-    children, results, used = [], [], set()
-    share = budget // arity if arity > 1 else budget - 1
-    for _ in range(arity):
+    # A binary op may fold a number in, on the right (x * 2) or the left (2 - x).
+    fold = draw(st.integers(0, 2)) if arity == 2 else 0
+    children: list[tuple] = []
+    results: list[Value | float] = []
+    used: set[str] = set()
+    share = budget // arity if arity > 1 and not fold else budget - 1
+    for _ in range(arity - (1 if fold else 0)):
         child, result, child_used = _draw_tree(draw, names, point, share)
         children.append(child)
         results.append(result)
         used |= child_used
-    datas = [r.data for r in results]
+    if fold:
+        constant = draw(st.sampled_from(_CONSTANTS))
+        where = len(children) if fold == 1 else 0
+        children.insert(where, ("c", constant))
+        results.insert(where, constant)
+    datas = [r.data if isinstance(r, Value) else r for r in results]
     if smooth(*datas):
         try:
-            out = apply(*results)
+            out = _apply(name, results)
         except (ValueError, ZeroDivisionError, OverflowError):
             out = None
         if out is not None and math.isfinite(out.data) and abs(out.data) < _LIMIT:
             return (name, *children), out, used | {name}
-    # Not smooth here: keep the first operand instead of applying the op.
-    return children[0], results[0], used
+    # Not smooth here: keep the first drawn operand instead of applying the op.
+    first = 1 if fold == 2 else 0
+    return children[first], results[first], used
