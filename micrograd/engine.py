@@ -449,7 +449,13 @@ class Value:
 
     @property
     def _op(self) -> str:
-        """micrograd 0.1.0's name for the op's symbol ('' for a leaf)."""
+        """micrograd 0.1.0's string for the op: as :attr:`op`, but 'ReLU' for relu and
+        '**2' for a number exponent, as 0.1.0 writes them ('' for a leaf)."""
+        kind = self._kind
+        if kind is RELU:
+            return "ReLU"
+        if kind is POW and self._b is None:
+            return f"**{self._db:g}"
         return self.op
 
     @property

@@ -135,6 +135,15 @@ class Neuron(Module):
             act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         return self._activate(act)
 
+    @property
+    def nonlin(self) -> bool:
+        """micrograd 0.1.0's flag: True when the neuron has a nonlinearity.
+
+        >>> Neuron(2, nonlin=False).nonlin, Neuron(2).nonlin
+        (False, True)
+        """
+        return self.activation != "linear"
+
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
 
