@@ -39,7 +39,8 @@ def draw_dot(root, format="svg", rankdir="LR"):
     nodes, edges = trace(root)
     dot = Digraph(format=format, graph_attr={"rankdir": rankdir})
     for n in nodes:
-        dot.node(name=str(id(n)), label="{ data %.4f | grad %.4f }" % (n.data, n.grad), shape="record")
+        label = "{ data %.4f | grad %.4f }" % (n.data, n.grad)
+        dot.node(name=str(id(n)), label=label, shape="record")
         if n._op:
             dot.node(name=str(id(n)) + n._op, label=n._op)
             dot.edge(str(id(n)) + n._op, str(id(n)))
@@ -74,8 +75,9 @@ from micrograd.nn import Neuron, Layer, MLP
 random.seed(1337)
 # make_moons(n_samples=100, noise=0.1), in pure Python (no sklearn needed)
 half = 50
-points = [[math.cos(math.pi * i / (half - 1)), math.sin(math.pi * i / (half - 1))] for i in range(half)]
-points += [[1 - math.cos(math.pi * i / (half - 1)), 0.5 - math.sin(math.pi * i / (half - 1))] for i in range(half)]
+angles = [math.pi * i / (half - 1) for i in range(half)]
+points = [[math.cos(t), math.sin(t)] for t in angles]
+points += [[1 - math.cos(t), 0.5 - math.sin(t)] for t in angles]
 X = [[a + random.gauss(0, 0.1), b + random.gauss(0, 0.1)] for a, b in points]
 y = [-1] * half + [1] * half
 
