@@ -7,6 +7,8 @@
 
 from micrograd.viz.explorer import Explorer, explore
 from micrograd.viz.graph import (
+    INLINE_MAX_NODES,
+    INLINE_TIMEOUT,
     MAX_NODES,
     RendererNotFound,
     draw_dot,
@@ -15,10 +17,13 @@ from micrograd.viz.graph import (
     find_renderer,
     jupyter_bundle,
     render,
+    step_bundle,
     to_svg,
 )
 
 __all__ = [
+    "INLINE_MAX_NODES",
+    "INLINE_TIMEOUT",
     "MAX_NODES",
     "Explorer",
     "RendererNotFound",
@@ -29,5 +34,6 @@ __all__ = [
     "find_renderer",
     "jupyter_bundle",
     "render",
+    "step_bundle",
     "to_svg",
 ]

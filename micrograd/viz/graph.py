@@ -26,15 +26,17 @@ gradient: **blue** for positive, **red** for negative, white for zero, and
 deeper for a larger ``|grad|`` relative to the largest in the graph.
 
 Rendering: the ``graphviz`` package's own ``Digraph.pipe()`` and ``render()``
-need a system ``dot``.  :func:`render` instead runs a renderer itself: a system
-Graphviz ``dot`` when there is one, otherwise the ``graphviz-pure`` program
-that ``pip install micrograd`` brings in.  With neither, it raises
+need a system ``dot``.  :func:`render` instead runs a renderer itself, and so do
+the Digraphs that :func:`draw_dot` returns (their ``pipe()``, ``render()`` and
+display in Jupyter): a system Graphviz ``dot`` when there is one, otherwise the
+``graphviz-pure`` program that ``pip install micrograd`` brings in.  With neither, it raises
 :class:`RendererNotFound` saying how to install one, and ``.dot`` output (and
 ``draw_dot(...).source``) still works.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import os
 import re
@@ -43,6 +45,7 @@ import subprocess
 import sys
 import sysconfig
 from collections.abc import Iterable
+from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +55,18 @@ from micrograd.trace import Step, node_names, op_entry, operands
 if TYPE_CHECKING:  # the graphviz package is imported only when a graph is drawn
     import graphviz
 
-__all__ = ["MAX_NODES", "RendererNotFound", "draw_dot", "find_renderer", "render", "to_svg"]
+__all__ = [
+    "INLINE_MAX_NODES",
+    "INLINE_TIMEOUT",
+    "MAX_NODES",
+    "RendererNotFound",
+    "draw_dot",
+    "find_renderer",
+    "jupyter_bundle",
+    "render",
+    "step_bundle",
+    "to_svg",
+]
 
 MAX_NODES = 5000
 """The most Values :func:`draw_dot` draws unless told otherwise (layout gets slow past this)."""
@@ -152,8 +166,6 @@ def draw_dot(
     >>> dot.source.count("shape=record"), "label=exp" in dot.source
     (2, True)
     """
-    import graphviz
-
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
     shown = node_names(root)  # labels, or the names that steps and traces use (mul2)
@@ -168,7 +180,7 @@ def draw_dot(
     marked = set(highlight)
     largest = max((abs(v.grad) for v in values if math.isfinite(v.grad)), default=0.0)
 
-    dot = graphviz.Digraph(graph_attr={"rankdir": rankdir})
+    dot = _drawing_class()(graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
     for v in values:
         label = f"{{ {escape_label(shown[v])} | data {_number(v.data)} | grad {_number(v.grad)} }}"
@@ -245,7 +257,7 @@ _NO_RENDERER = (
 )
 
 
-def _pipe(source: str, fmt: str) -> bytes:
+def _pipe(source: str, fmt: str, timeout: float = 300, engine: str = "dot") -> bytes:
     program = find_renderer()
     if program is None:
         override = os.environ.get("MICROGRAD_DOT")
@@ -258,8 +270,12 @@ def _pipe(source: str, fmt: str) -> bytes:
             )
         raise RendererNotFound(_NO_RENDERER)
     try:
+        layout = [] if engine == "dot" else [f"-K{engine}"]
         done = subprocess.run(
-            [program, f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=300
+            [program, *layout, f"-T{fmt}"],
+            input=source.encode(),
+            capture_output=True,
+            timeout=timeout,
         )
     except OSError as error:
         raise RendererNotFound(f"{_NO_RENDERER} ({program}: {error})") from None
@@ -307,6 +323,123 @@ def render(root: Value | graphviz.Digraph, path: str | Path, **draw_options) -> 
     return path
 
 
+class _RenderedByMicrograd:
+    """What the Digraphs from :func:`draw_dot` do differently from graphviz's own:
+    ``pipe()`` and ``render()`` (and so Jupyter's display and ``view()``) run the
+    renderer that :func:`find_renderer` picks, so a machine with only
+    ``graphviz-pure`` draws them.  Everything else is :class:`graphviz.Digraph`'s.
+    """
+
+    # Provided by graphviz.Digraph, which this is mixed into.
+    source: str
+    format: str
+    engine: str
+    renderer: str | None
+    formatter: str | None
+    directory: str
+
+    def pipe(
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> Any:
+        """The picture as bytes (as text if ``encoding`` is given), like
+        :meth:`graphviz.Digraph.pipe`, drawn by micrograd's renderer.
+
+        >>> svg = draw_dot(Value(1.0, label="a")).pipe("svg", encoding="utf-8")
+        >>> svg.startswith("<?xml") and ">a</text>" in svg
+        True
+        """
+        if neato_no_op:
+            raise ValueError("Digraph.pipe: neato_no_op is not supported by micrograd's renderer")
+        parts = (format or self.format, renderer or self.renderer, formatter or self.formatter)
+        fmt = ":".join(part for part in parts if part)  # dot's -Tformat:renderer:formatter
+        data = _pipe(self.source, fmt, engine=engine or self.engine)
+        return data if encoding is None else data.decode(encoding)
+
+    def render(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        raise_if_result_exists: bool = False,
+        overwrite_source: bool = False,
+    ) -> str:
+        """Save the DOT source and write the picture beside it, like
+        :meth:`graphviz.Digraph.render`, drawn by micrograd's renderer.
+        Returns the picture's path.
+
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> path = draw_dot(Value(1.0).exp()).render(outfile=folder / "g.svg")
+        >>> pathlib.Path(path).read_text().startswith("<?xml")
+        True
+        """
+        import graphviz
+
+        target = None if outfile is None else Path(outfile)
+        if target is not None:
+            if format is None:
+                format = target.suffix.lstrip(".").lower()
+                if not format:
+                    raise ValueError(f"Digraph.render: give a format or a suffix for {target}")
+            if directory is None:
+                target = Path(self.directory, target)
+            if filename is None:
+                filename = target.with_suffix(".gv")
+        format = format or self.format
+        source_path = Path(self.save(filename, directory=directory))
+        if target is None:
+            suffix = ".".join(p for p in (formatter, renderer, format) if p)
+            target = source_path.with_name(f"{source_path.name}.{suffix}")
+        if raise_if_result_exists and target.exists():
+            raise graphviz.FileExistsError(f"output file exists: {os.fspath(target)!r}")
+        if not overwrite_source and target.resolve() == source_path.resolve():
+            raise ValueError(f"Digraph.render: outfile {target.name!r} would overwrite the source")
+        picture = self.pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine)
+        target.write_bytes(picture)
+        if cleanup:
+            source_path.unlink()
+        if view or quiet_view:
+            # graphviz's own viewer launcher (xdg-open, open, startfile): not a renderer.
+            self._view(target, format=format, quiet=quiet_view)  # type: ignore[attr-defined]
+        return os.fspath(target)
+
+
+_DRAWING: type[graphviz.Digraph] | None = None
+
+
+def _drawing_class() -> type[graphviz.Digraph]:
+    """graphviz.Digraph with micrograd's renderer mixed in, made on first use so that
+    ``import micrograd`` does not import graphviz."""
+    global _DRAWING
+    if _DRAWING is None:
+        import graphviz
+
+        _DRAWING = type(
+            "Digraph",
+            (_RenderedByMicrograd, graphviz.Digraph),
+            {"__module__": __name__, "__doc__": _RenderedByMicrograd.__doc__},
+        )
+    return _DRAWING
+
+
 def draw_step(step: Step, **options: Any) -> graphviz.Digraph:
     """The whole graph with one backprop step highlighted: the step's node and
     its edges to its parents.  Options go to :func:`draw_dot`.
@@ -322,24 +455,115 @@ def draw_step(step: Step, **options: Any) -> graphviz.Digraph:
 
 # --- Jupyter ------------------------------------------------------------------------
 
+INLINE_MAX_NODES = 200
+"""The most Values a Value or a Step draws itself with when Jupyter displays it.
+
+Past this the picture is too big to read (about 1.6 KB of SVG per Value, all kept
+in the notebook) and its layout can take minutes, so Jupyter shows text saying
+how to see the graph instead.  ``draw_dot(v, max_nodes=...)`` draws any size asked for.
+To change it, set ``micrograd.viz.graph.INLINE_MAX_NODES``.
+"""
+INLINE_TIMEOUT = 5.0
+"""Seconds a Jupyter display waits for the layout before showing text instead.
+Layout time depends on the shape, not only the size: a chain where every layer
+reuses the input takes seconds at 120 Values, a 400-Value MLP a fifth of a second."""
+
+
+def _more_values_than(root: Value, limit: int) -> bool:
+    """Whether the graph under root has more than ``limit`` Values; stops counting there,
+    so asking about a million-Value loss costs as little as about a small one."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                if len(seen) >= limit:
+                    return True
+                seen.add(parent)
+                stack.append(parent)
+    return False
+
+
+def _too_big_text(root: str, draw: str) -> str:
+    return (
+        f"(the graph has more than {INLINE_MAX_NODES} values, too many to draw inline. "
+        f"See it as text with print({root}.tree()), step through it in a page with "
+        f"micrograd.viz.explore({root}, 'graph.html'), or draw it anyway with "
+        f"micrograd.viz.render({root}, 'graph.svg', max_nodes=N) or {draw}.)"
+    )
+
+
+def _inline_svg(root: Value, highlight: Iterable[Value] = ()) -> str | None:
+    """The SVG Jupyter shows, or None when there is no renderer or it fails or is too slow."""
+    try:
+        source = draw_dot(root, highlight=highlight, max_nodes=INLINE_MAX_NODES).source
+        return _pipe(source, "svg", timeout=INLINE_TIMEOUT).decode()
+    except subprocess.TimeoutExpired:
+        return None
+    except (RendererNotFound, RuntimeError, ValueError, ImportError):
+        return None
+
 
 def jupyter_bundle(value: Value) -> dict[str, str]:
-    """An SVG of the graph, or nothing (so Jupyter shows the text) when it can't be drawn."""
-    try:
-        return {"image/svg+xml": to_svg(value)}
-    except (RendererNotFound, RuntimeError, ValueError, ImportError, subprocess.TimeoutExpired):
-        return {}
+    """What Jupyter shows for a Value: its graph as SVG when it has at most
+    :data:`INLINE_MAX_NODES` Values, else text saying how to see it.  Empty when it
+    can't be drawn (no renderer), so Jupyter shows ``repr(value)``.
+
+    >>> sorted(jupyter_bundle(Value(2.0, label="x").exp()))
+    ['image/svg+xml']
+    >>> big = sum(Value(float(i)) for i in range(300))
+    >>> print(jupyter_bundle(big)["text/plain"])  # doctest: +ELLIPSIS
+    Value(data=44850.0, ...)
+    (the graph has more than 200 values, too many to draw inline. See it as text ...)
+    """
+    if _more_values_than(value, INLINE_MAX_NODES):
+        text = _too_big_text("v", "draw_dot(v, max_nodes=N)")
+        return {"text/plain": f"{value!r}\n{text}"}
+    svg = _inline_svg(value)
+    return {} if svg is None else {"image/svg+xml": svg}
+
+
+def step_bundle(step: Step) -> dict[str, str]:
+    """What Jupyter shows for a :class:`~micrograd.trace.Step`: ``str(step)``, and
+    as HTML the same text above the graph with the step highlighted when the graph
+    is small enough to draw (see :data:`INLINE_MAX_NODES`).
+
+    >>> x = Value(3.0, label="x")
+    >>> bundle = step_bundle(next((x * x).backward_steps()))
+    >>> print(bundle["text/plain"])
+    mul1 = x * x: dmul1/dmul1 = 1.0000 -> dmul1/dx += 1.0000 * 3.0000 = 3.0000; ...
+    >>> '<img src="data:image/svg+xml;base64,' in bundle["text/html"]
+    True
+    """
+    text = str(step)
+    if _more_values_than(step.root, INLINE_MAX_NODES):
+        note = _too_big_text("step.root", "step.draw(max_nodes=N)")
+        return {"text/plain": f"{text}\n{note}"}
+    svg = _inline_svg(step.root, (step.node, *(u.parent for u in step.updates)))
+    if svg is None:
+        return {"text/plain": text}
+    picture = base64.b64encode(svg.encode()).decode()
+    html = (  # an <img>, not inline SVG: each picture keeps its own ids and styles
+        f'<pre style="white-space: pre-wrap">{html_escape(text)}</pre>'
+        f'<img src="data:image/svg+xml;base64,{picture}" alt="the graph, this step highlighted">'
+    )
+    return {"text/plain": text, "text/html": html}
 
 
 def _show_in_ipython() -> None:
-    """Inside IPython or Jupyter, show Values as their graphs (the engine holds no
-    display code: this layer tells IPython how, when it is imported there)."""
+    """Inside IPython or Jupyter, show Values as their graphs and Steps as their text
+    and graph (the engine and trace hold no display code: this layer tells IPython
+    how, when it is imported there)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is None:
         return
-    svg = shell.display_formatter.formatters["image/svg+xml"]
-    svg.for_type(Value, lambda value: jupyter_bundle(value).get("image/svg+xml"))
+    bundles = shell.display_formatter.mimebundle_formatter
+    bundles.for_type(Value, jupyter_bundle)
+    bundles.for_type(Step, step_bundle)
+    # A Step is a tuple, and IPython's own printer for tuples would win over the bundle's text.
+    text = shell.display_formatter.formatters["text/plain"]
+    text.for_type(Step, lambda step, printer, cycle: printer.text(str(step)))
 
 
 _show_in_ipython()
