@@ -739,7 +739,7 @@ class Value:
     # --- Shortcuts to micrograd.trace: stepping through backprop as text -------------
     # The trace layer sits above the engine; each shortcut imports it when called.
 
-    def backward_steps(self, max_steps: int | None = None) -> Iterator[Step]:
+    def backward_steps(self, **limits: int | None) -> Iterator[Step]:
         """Backpropagation one node at a time: see :func:`micrograd.trace.backward_steps`.
 
         >>> x = Value(3.0, label="x")
@@ -749,9 +749,9 @@ class Value:
         """
         from micrograd import trace
 
-        return trace.backward_steps(self, max_steps=max_steps)
+        return trace.backward_steps(self, **limits)
 
-    def explain(self, max_lines: int | None = None) -> str:
+    def explain(self, **limits: int | None) -> str:
         """The chain rule as text, edge by edge: see :func:`micrograd.trace.explain`.
 
         >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -763,9 +763,9 @@ class Value:
         """
         from micrograd import trace
 
-        return trace.explain(self, max_lines=max_lines)
+        return trace.explain(self, **limits)
 
-    def tree(self, max_lines: int | None = None, max_depth: int | None = None) -> str:
+    def tree(self, **limits: int | None) -> str:
         """The expression as an indented text tree: see :func:`micrograd.trace.tree`.
 
         >>> x = Value(3.0, label="x")
@@ -777,7 +777,7 @@ class Value:
         """
         from micrograd import trace
 
-        return trace.tree(self, max_lines=max_lines, max_depth=max_depth)
+        return trace.tree(self, **limits)
 
 
 def _do_nothing() -> None:

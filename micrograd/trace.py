@@ -126,6 +126,8 @@ def formula(node: Value, names: dict[Value, str]) -> str:
         return f"-{args[0]}"
     if kind.name in ("linear", "linear_relu", "sum") or kind.custom:
         args = [names[p] for p in node.parents]  # folded inputs are shown by the drawing
+    if len(args) > _MAX_UPDATES_SHOWN:  # a 10,000-input sum stays one short line
+        args = [*args[:_MAX_UPDATES_SHOWN], f"... {len(args) - _MAX_UPDATES_SHOWN:,} more"]
     return f"{kind.symbol}({', '.join(args)})"
 
 

@@ -125,8 +125,8 @@ def test_tree_and_explain_of_a_deep_chain_need_no_recursion():
     x = Value(1.0, label="x")
     for _ in range(5000):
         x = x * 1.0
-    assert x.tree().count("\n") == 5000
-    assert x.explain().count("\n") == 2 * 5000 - 1
+    assert x.tree(max_depth=None, max_lines=None).count("\n") == 5000
+    assert x.explain(max_lines=None).count("\n") == 2 * 5000 - 1
 
 
 def test_step_draw_highlights_the_node_and_its_edges():
