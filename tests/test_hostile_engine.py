@@ -24,7 +24,7 @@ def test_numpy_scalars_become_python_floats():
 
 
 def test_a_huge_int_names_value():
-    with pytest.raises(OverflowError, match="Value: an int of .* too large for a float"):
+    with pytest.raises(OverflowError, match=r"Value: an int of .* too large for a float"):
         Value(10**400)
 
 
