@@ -484,30 +484,29 @@ def _more_values_than(root: Value, limit: int) -> bool:
     return False
 
 
-def _too_big_text(root: str, draw: str) -> str:
+def _hint(root: str, draw: str, why: str) -> str:
     return (
-        f"(the graph has more than {INLINE_MAX_NODES} values, too many to draw inline. "
-        f"See it as text with print({root}.tree()), step through it in a page with "
+        f"({why}. See it as text with print({root}.tree()), step through it in a page with "
         f"micrograd.viz.explore({root}, 'graph.html'), or draw it anyway with "
         f"micrograd.viz.render({root}, 'graph.svg', max_nodes=N) or {draw}.)"
     )
 
 
-def _inline_svg(root: Value, highlight: Iterable[Value] = ()) -> str | None:
-    """The SVG Jupyter shows, or None when there is no renderer or it fails or is too slow."""
-    try:
-        source = draw_dot(root, highlight=highlight, max_nodes=INLINE_MAX_NODES).source
-        return _pipe(source, "svg", timeout=INLINE_TIMEOUT).decode()
-    except subprocess.TimeoutExpired:
-        return None
-    except (RendererNotFound, RuntimeError, ValueError, ImportError):
-        return None
+_TOO_BIG = "the graph has more than {} values, too many to draw inline"
+_TOO_SLOW = "laying the graph out took longer than {:g} s, so it is not drawn inline"
+_CANNOT_DRAW = (RendererNotFound, RuntimeError, ValueError, ImportError)
+
+
+def _inline_svg(root: Value, highlight: Iterable[Value] = ()) -> str:
+    source = draw_dot(root, highlight=highlight, max_nodes=INLINE_MAX_NODES).source
+    return _pipe(source, "svg", timeout=INLINE_TIMEOUT).decode()
 
 
 def jupyter_bundle(value: Value) -> dict[str, str]:
     """What Jupyter shows for a Value: its graph as SVG when it has at most
-    :data:`INLINE_MAX_NODES` Values, else text saying how to see it.  Empty when it
-    can't be drawn (no renderer), so Jupyter shows ``repr(value)``.
+    :data:`INLINE_MAX_NODES` Values and lays out within :data:`INLINE_TIMEOUT`,
+    else text saying how to see it.  Empty when it can't be drawn (no renderer),
+    so Jupyter shows ``repr(value)``.
 
     >>> sorted(jupyter_bundle(Value(2.0, label="x").exp()))
     ['image/svg+xml']
@@ -516,17 +515,31 @@ def jupyter_bundle(value: Value) -> dict[str, str]:
     Value(data=44850.0, ...)
     (the graph has more than 200 values, too many to draw inline. See it as text ...)
     """
+    draw = "draw_dot(v, max_nodes=N)"
     if _more_values_than(value, INLINE_MAX_NODES):
-        text = _too_big_text("v", "draw_dot(v, max_nodes=N)")
-        return {"text/plain": f"{value!r}\n{text}"}
-    svg = _inline_svg(value)
-    return {} if svg is None else {"image/svg+xml": svg}
+        why = _TOO_BIG.format(INLINE_MAX_NODES)
+        return {"text/plain": f"{value!r}\n{_hint('v', draw, why)}"}
+    try:
+        return {"image/svg+xml": _inline_svg(value)}
+    except subprocess.TimeoutExpired:
+        why = _TOO_SLOW.format(INLINE_TIMEOUT)
+        return {"text/plain": f"{value!r}\n{_hint('v', draw, why)}"}
+    except _CANNOT_DRAW:
+        return {}
+
+
+def _step_text(step: Step) -> str:
+    """``str(step)``, and for a graph too big to draw inline, how to see it."""
+    if not _more_values_than(step.root, INLINE_MAX_NODES):
+        return str(step)
+    why = _TOO_BIG.format(INLINE_MAX_NODES)
+    return f"{step}\n{_hint('step.root', 'step.draw(max_nodes=N)', why)}"
 
 
 def step_bundle(step: Step) -> dict[str, str]:
     """What Jupyter shows for a :class:`~micrograd.trace.Step`: ``str(step)``, and
     as HTML the same text above the graph with the step highlighted when the graph
-    is small enough to draw (see :data:`INLINE_MAX_NODES`).
+    is small enough to draw (as for a Value: see :func:`jupyter_bundle`).
 
     >>> x = Value(3.0, label="x")
     >>> bundle = step_bundle(next((x * x).backward_steps()))
@@ -535,12 +548,16 @@ def step_bundle(step: Step) -> dict[str, str]:
     >>> '<img src="data:image/svg+xml;base64,' in bundle["text/html"]
     True
     """
-    text = str(step)
-    if _more_values_than(step.root, INLINE_MAX_NODES):
-        note = _too_big_text("step.root", "step.draw(max_nodes=N)")
-        return {"text/plain": f"{text}\n{note}"}
-    svg = _inline_svg(step.root, (step.node, *(u.parent for u in step.updates)))
-    if svg is None:
+    text = _step_text(step)
+    if text != str(step):  # too big to draw
+        return {"text/plain": text}
+    try:
+        svg = _inline_svg(step.root, (step.node, *(u.parent for u in step.updates)))
+    except subprocess.TimeoutExpired:
+        why = _TOO_SLOW.format(INLINE_TIMEOUT)
+        slow = f"{text}\n{_hint('step.root', 'step.draw(max_nodes=N)', why)}"
+        return {"text/plain": text, "text/html": f"<pre>{html_escape(slow)}</pre>"}
+    except _CANNOT_DRAW:
         return {"text/plain": text}
     picture = base64.b64encode(svg.encode()).decode()
     html = (  # an <img>, not inline SVG: each picture keeps its own ids and styles
@@ -563,7 +580,7 @@ def _show_in_ipython() -> None:
     bundles.for_type(Step, step_bundle)
     # A Step is a tuple, and IPython's own printer for tuples would win over the bundle's text.
     text = shell.display_formatter.formatters["text/plain"]
-    text.for_type(Step, lambda step, printer, cycle: printer.text(str(step)))
+    text.for_type(Step, lambda step, printer, cycle: printer.text(_step_text(step)))
 
 
 _show_in_ipython()
