@@ -10,7 +10,6 @@ caller drops it) and each step's loss.
 """
 
 import json
-import math
 import random
 import sys
 import time
