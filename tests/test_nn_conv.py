@@ -95,6 +95,16 @@ def test_each_output_is_one_fused_node_whose_parents_are_weights_pixels_and_bias
     assert node.parents == (*weights, *pixels, conv.bias[1])
 
 
+def test_a_mix_of_values_and_numbers_makes_each_number_one_leaf():
+    rng = random.Random(12)
+    conv = Conv2d(1, 2, kernel_size=2, rng=rng)
+    x = [[[Value(1.0), 2.0, 3.0], [4.0, Value(5.0), 6.0]]]
+    out = conv(x)
+    assert out[0][0][0].parents[4] is x[0][0][0]  # after the 4 weights
+    assert out[0][0][0].parents[4:8] == out[1][0][0].parents[4:8]  # the same leaves
+    assert [v.data for v in out[1][0]] == pytest.approx(flatten(convolve_by_hand(conv, x))[2:])
+
+
 def test_padding_zeros_are_not_parents():
     rng = random.Random(2)
     conv = Conv2d(1, 1, kernel_size=3, padding=1, rng=rng)

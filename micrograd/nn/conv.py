@@ -152,6 +152,10 @@ class Conv2d(Module):
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
         rows = _out_size(height, kh, sh, ph, "height", "Conv2d")
         cols = _out_size(width, kw, sw, pw, "width", "Conv2d")
+        if len({isinstance(p, Value) for p in flatten(x)}) == 2:
+            # linear() takes all Values or all numbers: make the numbers leaves once here,
+            # not once per filter and position inside linear().
+            x = [[[p if isinstance(p, Value) else Value(p) for p in row] for row in m] for m in x]
         # Each filter's weights in the order of the sum: channel, then kernel row, then column.
         filters = [[w for plane in f for row in plane for w in row] for f in self.weight]
         biases = self.bias if self.bias is not None else [Value(0.0)] * self.out_channels
