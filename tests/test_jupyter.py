@@ -263,3 +263,15 @@ def test_a_step_whose_layout_is_slow_says_so_after_the_timeout(monkeypatch, fres
     shown = show(step)
     assert shown["text/plain"] == str(step)
     assert "longer than 0.3 s" in shown["text/html"] and "<img" not in shown["text/html"]
+
+
+def test_a_terminal_shows_text_without_drawing(monkeypatch, show):
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("drew a picture that a terminal cannot show")
+
+    monkeypatch.setattr(viz, "_pipe", no_drawing)
+    InteractiveShell.instance().display_formatter.active_types = ["text/plain"]  # as IPython's
+    out = neuron()
+    step = next(mlp_output().backward_steps())
+    assert show(out) == {"text/plain": repr(out)}
+    assert show(step) == {"text/plain": str(step)}

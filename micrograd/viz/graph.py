@@ -575,12 +575,22 @@ def _show_in_ipython() -> None:
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is None:
         return
-    bundles = shell.display_formatter.mimebundle_formatter
-    bundles.for_type(Value, jupyter_bundle)
-    bundles.for_type(Step, step_bundle)
+    display = shell.display_formatter
+
+    # A terminal shows only text: drawing there would be work thrown away.
+    def show_value(value: Value) -> dict[str, str] | None:
+        return jupyter_bundle(value) if "image/svg+xml" in display.active_types else None
+
+    def show_step(step: Step) -> dict[str, str] | None:
+        return step_bundle(step) if "text/html" in display.active_types else None
+
+    def step_text(step: Step, printer: Any, cycle: bool) -> None:
+        printer.text(_step_text(step) if "text/html" in display.active_types else str(step))
+
+    display.mimebundle_formatter.for_type(Value, show_value)
+    display.mimebundle_formatter.for_type(Step, show_step)
     # A Step is a tuple, and IPython's own printer for tuples would win over the bundle's text.
-    text = shell.display_formatter.formatters["text/plain"]
-    text.for_type(Step, lambda step, printer, cycle: printer.text(_step_text(step)))
+    display.formatters["text/plain"].for_type(Step, step_text)
 
 
 _show_in_ipython()
