@@ -338,6 +338,16 @@ class _RenderedByMicrograd:
     formatter: str | None
     directory: str
 
+    if TYPE_CHECKING:  # only a declaration: at run time graphviz.Digraph.save is the one
+
+        def save(
+            self,
+            filename: str | os.PathLike[str] | None = None,
+            directory: str | os.PathLike[str] | None = None,
+            *,
+            skip_existing: bool | None = False,
+        ) -> str: ...
+
     def pipe(
         self,
         format: str | None = None,
