@@ -4,16 +4,16 @@
     python benchmarks/run.py --check-losses   # only: are the moons losses still 0.1.0's?
 
 micrograd 0.1.0 has the same import name as this project, so it is installed
-into its own virtualenv (benchmarks/.venv-micrograd-0.1.0-py3.X, made on first
-use with pip, for the Python running this script).  Each workload runs in a
-fresh process per implementation, the implementations interleaved round by
-round so that a noisy machine slows them all alike; each figure is the best of
-its rounds.  Ratios are what to quote.
+into its own virtualenv (benchmarks/.venv-micrograd-0.1.0, made on first use
+with pip).  Each workload runs in a fresh process per implementation, the
+implementations interleaved round by round so that a noisy machine slows them
+all alike; each figure is the best of its rounds.  Ratios are what to quote.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import subprocess
@@ -24,8 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# One per Python version, so that a check run on 3.12 compares like with like.
-MICROGRAD_VENV = HERE / f".venv-micrograd-0.1.0-py{sys.version_info[0]}.{sys.version_info[1]}"
+MICROGRAD_VENV = HERE / ".venv-micrograd-0.1.0"
 
 
 def micrograd_python() -> str:
@@ -61,11 +60,24 @@ def best(rounds: int, jobs: dict[str, tuple], workload: str) -> dict[str, dict]:
     return results
 
 
+def reference_losses(old: str) -> list[float]:
+    """micrograd 0.1.0's losses on its moons recipe, computed once and kept beside its
+    virtualenv (they take minutes).  They cannot depend on the Python version: 0.1.0 adds
+    Values one at a time, never a list of floats.  A new workloads.py computes them anew."""
+    key = hashlib.sha256((HERE / "workloads.py").read_bytes()).hexdigest()[:16]
+    kept = MICROGRAD_VENV / f"losses-{key}.json"
+    if kept.exists():
+        return json.loads(kept.read_text())
+    losses = run(old, "micrograd", "losses")["losses"]
+    kept.write_text(json.dumps(losses))  # repr round-trips every float exactly
+    return losses
+
+
 def check_losses(ours: str, old: str) -> bool:
     """Print and return whether micrograd's moons recipe gives the same loss at each of its
     100 steps here as in micrograd 0.1.0 (Python 3.12 changed how builtin sum adds floats)."""
     ours_losses = run(ours, "micrograd", "losses")["losses"]
-    old_losses = run(old, "micrograd", "losses")["losses"]
+    old_losses = reference_losses(old)
     worst = max(abs(a - b) / abs(b) for a, b in zip(ours_losses, old_losses))
     same = len(ours_losses) == len(old_losses) == 100 and worst <= 1e-12
     verdict = "equal within 1e-12" if same else "DIFFERENT"
