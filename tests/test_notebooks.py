@@ -2,8 +2,13 @@
 and shows what a learner should see: graphs as SVG, steps as text and a highlighted graph,
 the explorer, and a big loss as text instead of a picture."""
 
+import json
 import os
 import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
 from pathlib import Path
 
 import pytest
@@ -11,9 +16,23 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
+pytest.importorskip("build")
 
 ROOT = Path(__file__).resolve().parent.parent
 TOUR = ROOT / "demos" / "tour.ipynb"
+# Build inputs only: the copy must not carry virtualenvs, caches or earlier builds.
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv*", "__pycache__", "*.pyc", "*.egg-info", ".*_cache", ".hypothesis",
+    "build", "dist", "demo-out", "api-docs",
+)  # fmt: skip
+
+
+def without_system_dot() -> dict[str, str]:
+    """This environment with PATH stripped of any folder holding a `dot`, MICROGRAD_DOT unset."""
+    env = {k: v for k, v in os.environ.items() if k != "MICROGRAD_DOT"}
+    path = env.get("PATH", "").split(os.pathsep)
+    env["PATH"] = os.pathsep.join(d for d in path if not shutil.which("dot", path=d))
+    return env
 
 
 def test_tour_is_committed_without_outputs():
@@ -30,18 +49,15 @@ ENVIRONMENT_CHECK = "import os, shutil; print(os.environ.get('MICROGRAD_DOT'), s
 @pytest.fixture(scope="module")
 def executed_tour(tmp_path_factory):
     """The tour, executed by nbclient in a new kernel of this Python (jupyter_client runs the
-    python3 kernel with sys.executable), with PATH stripped of any system `dot` and
-    MICROGRAD_DOT unset: graphviz-pure, beside this Python, must do all the drawing."""
+    python3 kernel with sys.executable), with no system `dot` and MICROGRAD_DOT unset:
+    graphviz-pure, beside this Python, must do all the drawing."""
     folder = tmp_path_factory.mktemp("tour")
-    path = os.environ.get("PATH", "").split(os.pathsep)
-    env = {k: v for k, v in os.environ.items() if k != "MICROGRAD_DOT"}
-    env["PATH"] = os.pathsep.join(d for d in path if not shutil.which("dot", path=d))
     notebook = nbformat.read(TOUR, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(ENVIRONMENT_CHECK))  # not saved
     client = nbclient.NotebookClient(
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
     )
-    client.execute(env=env)  # raises CellExecutionError naming the cell if any cell fails
+    client.execute(env=without_system_dot())  # raises CellExecutionError if a cell fails
     return notebook
 
 
@@ -97,3 +113,72 @@ def test_training_learns_and_the_big_loss_shows_as_text(executed_tour):
     (result,) = loss.outputs
     assert set(result.data) == {"text/plain"}
     assert "tree()" in result.data["text/plain"] and "explore(" in result.data["text/plain"]
+
+
+WHERE_FROM = (
+    "import micrograd, micrograd.viz; print(micrograd.__file__, micrograd.viz.find_renderer())"
+)
+
+
+def test_the_tour_draws_inline_from_the_built_wheel_in_a_fresh_virtualenv(tmp_path):
+    # What a new user has: the wheel installed in a virtualenv that is not activated, with
+    # graphviz-pure's program beside its python (where pip puts it) and no system Graphviz.
+    shutil.copytree(ROOT, tmp_path / "source", ignore=NOT_SOURCE)
+    build = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path / "dist"),
+         str(tmp_path / "source")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    fresh = tmp_path / "fresh"
+    venv.create(fresh, with_pip=False)
+    python = fresh / "bin" / "python"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+         "--no-index", str(wheel)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    # The other dependencies (graphviz, ipykernel...) without a network: this virtualenv's
+    # site-packages as a plain path line.  Such a line runs none of the .pth files there, so
+    # the editable micrograd of this checkout stays out; the wheel's copy is found first.
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    Path(purelib, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    renderer = shutil.which("graphviz-pure", path=str(Path(sys.executable).parent))
+    assert renderer is not None
+    shutil.copy2(renderer, fresh / "bin" / "graphviz-pure")
+
+    specs = tmp_path / "kernels"
+    (specs / "fresh").mkdir(parents=True)
+    spec = {"argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "fresh", "language": "python"}  # fmt: skip
+    (specs / "fresh" / "kernel.json").write_text(json.dumps(spec))
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(
+        kernel_name="fresh", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)])
+    )
+    notebook = nbformat.read(TOUR, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(WHERE_FROM))
+    notebook.cells.append(nbformat.v4.new_code_cell(ENVIRONMENT_CHECK))
+    work = tmp_path / "work"
+    work.mkdir()
+    client = nbclient.NotebookClient(
+        notebook, km=manager, timeout=300, resources={"metadata": {"path": str(work)}}
+    )
+    client.execute(env=without_system_dot())  # raises CellExecutionError if a cell fails
+
+    (where,) = outputs(notebook, WHERE_FROM)
+    package, program = where.text.split()
+    assert Path(package).is_relative_to(fresh) and Path(program) == fresh / "bin" / "graphviz-pure"
+    (environment,) = outputs(notebook, ENVIRONMENT_CHECK)
+    assert environment.text == "None None\n"
+    assert ">a</text>" in shown(notebook, "c  # a Value shows as its graph")["image/svg+xml"]
+    assert (
+        "data:image/svg+xml;base64," in shown(notebook, "steps = o.backward_steps()")["text/html"]
+    )
