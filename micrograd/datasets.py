@@ -217,7 +217,7 @@ _SIZE = 8
 
 
 def digits(
-    n: int, seed: int | None = None, noise: float = 0.15
+    n: int, seed: int | None = None, noise: float = 0.1
 ) -> list[tuple[list[list[float]], int]]:
     """``n`` pairs ``(image, label)``: handwriting-like 8x8 digits for a small CNN.
 

@@ -2,6 +2,9 @@
 the same weights, computes the same outputs (1e-12), and comes back exactly."""
 
 import random
+import re
+import subprocess
+import sys
 
 import pytest
 
@@ -324,3 +327,20 @@ def test_a_class_without_a_twin_says_so():
 
     with pytest.raises(TypeError, match=r"Layer\.to_torch: Layer has no twin in torch\.nn"):
         Layer(2, 2).to_torch()
+
+
+def test_the_readme_round_trip_runs(tmp_path):
+    """The README's PyTorch example is a plain script (its doctests run without torch)."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    (block,) = [
+        b
+        for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+        if b.startswith("# The round trip: micrograd -> PyTorch -> micrograd")
+    ]
+    (tmp_path / "round_trip.py").write_text(block)
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "round_trip.py")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
