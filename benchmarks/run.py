@@ -1,7 +1,7 @@
 """Benchmarks: this project against micrograd 0.1.0 and a minimal tape, in one run.
 
     python benchmarks/run.py [--rounds N] [--quick]
-    python benchmarks/run.py --check-losses   # only: are the moons losses still 0.1.0's?
+    python benchmarks/run.py --check-losses [--same-as PYTHON]   # only the numbers check
 
 micrograd 0.1.0 has the same import name as this project, so it is installed
 into its own virtualenv (benchmarks/.venv-micrograd-0.1.0, made on first use
@@ -89,6 +89,23 @@ def check_losses(ours: str, old: str) -> bool:
     return same
 
 
+def check_same_losses(ours: str, other: str) -> bool:
+    """Print and return whether our moons losses here equal, bit for bit, ours under the
+    ``other`` Python.  Sharper than the check against 0.1.0, whose tolerance (1e-12) is far
+    wider than what builtin sum's change in 3.12 does to these losses (about 1e-15)."""
+    here = run(ours, "micrograd", "losses")["losses"]
+    there = run(other, "micrograd", "losses")["losses"]
+    version = "import sys; print('%d.%d' % sys.version_info[:2])"
+    other_version = subprocess.run([other, "-c", version], capture_output=True, text=True)
+    same = here == there
+    print(
+        f"moons recipe losses, ours on Python {sys.version_info[0]}.{sys.version_info[1]} vs "
+        f"ours on Python {other_version.stdout.strip()}: "
+        + ("the same, bit for bit" if same else "DIFFERENT")
+    )
+    return same
+
+
 def gpt_figures(rounds: int, steps: int = 12) -> tuple[float, float]:
     """The microgpt-shaped GPT on both Values, interleaved: (speed-up of ours, the
     largest relative difference between their losses).  Each step's time is the
@@ -125,11 +142,20 @@ def main() -> None:
         action="store_true",
         help="only the full-recipe check: no timings (CI runs this on each Python)",
     )
+    parser.add_argument(
+        "--same-as",
+        metavar="PYTHON",
+        help="with --check-losses: also require our losses to be bit for bit those under PYTHON",
+    )
     args = parser.parse_args()
     ours = sys.executable
     old = micrograd_python()
     if args.check_losses:
-        raise SystemExit(0 if check_losses(ours, old) else 1)
+        checks = [check_losses(ours, old)]
+        if args.same_as:
+            # absolute, but not resolved: a virtualenv's python is a symlink to its base
+            checks.append(check_same_losses(ours, str(Path.cwd() / args.same_as)))
+        raise SystemExit(0 if all(checks) else 1)
     both = {
         "micrograd 0.1.0": (old, "micrograd"),
         "ours": (ours, "micrograd"),
