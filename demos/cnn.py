@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     schedule = StepDecay(optimizer, step_size=max(1, args.steps // 4), gamma=0.5)
 
     progress = _common.Progress(args.steps, args.quiet)
-    losses, recent = [], deque(maxlen=RECENT)
+    losses: list[float] = []
+    recent: deque[float] = deque(maxlen=RECENT)
     step, epoch = 0, 0
     while step < args.steps:
         for batch in batches(train, BATCH, seed=args.seed + epoch):

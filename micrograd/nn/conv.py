@@ -130,19 +130,19 @@ class Conv2d(Module):
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = _pair(stride, "stride", "Conv2d", 1)
         self.padding = _pair(padding, "padding", "Conv2d", 0)
-        rng = random if rng is None else rng
+        uniform = random.uniform if rng is None else rng.uniform  # random.seed works too
         kh, kw = self.kernel_size
         # PyTorch's default: it keeps each output's variance about the same for any filter size.
         bound = 1.0 / math.sqrt(in_channels * kh * kw)
         self.weight = [
             [
-                [[Value(rng.uniform(-bound, bound)) for _ in range(kw)] for _ in range(kh)]
+                [[Value(uniform(-bound, bound)) for _ in range(kw)] for _ in range(kh)]
                 for _ in range(in_channels)
             ]
             for _ in range(out_channels)
         ]
         self.bias: list[Value] | None = (
-            [Value(rng.uniform(-bound, bound)) for _ in range(out_channels)] if bias else None
+            [Value(uniform(-bound, bound)) for _ in range(out_channels)] if bias else None
         )
 
     def __call__(self, x: Image) -> list[list[list[Value]]]:
@@ -159,7 +159,7 @@ class Conv2d(Module):
         # Each filter's weights in the order of the sum: channel, then kernel row, then column.
         filters = [[w for plane in f for row in plane for w in row] for f in self.weight]
         biases = self.bias if self.bias is not None else [Value(0.0)] * self.out_channels
-        out = [[[None] * cols for _ in range(rows)] for _ in range(self.out_channels)]
+        out: list[list[list[Value]]] = [[[] for _ in range(rows)] for _ in filters]
         for i in range(rows):
             for j in range(cols):
                 # The pixels under the filter at (i, j), and where each sits in the filter.
@@ -177,12 +177,13 @@ class Conv2d(Module):
                 whole = len(taps) == k
                 for o, weights in enumerate(filters):
                     if whole:
-                        out[o][i][j] = linear(weights, pixels, biases[o])
+                        node = linear(weights, pixels, biases[o])
                     elif taps:
-                        out[o][i][j] = linear([weights[t] for t in taps], pixels, biases[o])
+                        node = linear([weights[t] for t in taps], pixels, biases[o])
                     else:  # the filter sits on padding only: bias + w * 0
-                        out[o][i][j] = linear(weights[:1], [0.0], biases[o])
-        return out  # type: ignore[return-value]
+                        node = linear(weights[:1], [0.0], biases[o])
+                    out[o][i].append(node)  # j runs in order, so this is out[o][i][j]
+        return out
 
     def parameters(self) -> list[Value]:
         """Every weight in PyTorch's layout order, then the biases."""

@@ -182,7 +182,8 @@ def from_torch(cls: type[M], module: Any) -> M:
         raise ValueError(f"{who}: padding={arguments['padding']!r} is not supported; give numbers")
     if twin.torch_class == "MaxPool2d":  # nothing to learn, so no rng and no weights
         return cls(**arguments)
-    ours = cls(**arguments, rng=random.Random(0))  # the initial weights are replaced next
+    build: Any = cls  # each class with a twin takes rng; Module itself does not
+    ours = build(**arguments, rng=random.Random(0))  # the initial weights are replaced next
     ours.load_state_dict(module.state_dict())
     return ours
 
@@ -191,7 +192,8 @@ def from_torch(cls: type[M], module: Any) -> M:
 
 
 def _mlp_to_torch(torch: Any, model: MLP) -> Any:
-    modules, state = [], {}
+    modules: list[Any] = []
+    state: dict[str, Any] = {}
     for i, layer in enumerate(model.layers):
         width_in, width_out = len(layer.neurons[0].w), len(layer.neurons)
         for name, tensor in model.state_dict().items():
