@@ -194,12 +194,11 @@ def from_torch(cls: type[M], module: Any) -> M:
 def _mlp_to_torch(torch: Any, model: MLP) -> Any:
     modules: list[Any] = []
     state: dict[str, Any] = {}
-    for i, layer in enumerate(model.layers):
-        width_in, width_out = len(layer.neurons[0].w), len(layer.neurons)
-        for name, tensor in model.state_dict().items():
-            if name.startswith(f"layers.{i}."):
-                state[f"{len(modules)}.{name.rsplit('.', 1)[1]}"] = tensor
-        modules.append(torch.nn.Linear(width_in, width_out))
+    for layer in model.layers:
+        # Our layers.i is the Sequential's module at its position, activations counted.
+        for name, tensor in layer.state_dict().items():
+            state[f"{len(modules)}.{name}"] = tensor
+        modules.append(torch.nn.Linear(len(layer.neurons[0].w), len(layer.neurons)))
         activation = layer.neurons[0].activation
         if activation != "linear":
             modules.append(getattr(torch.nn, _ACTIVATION_MODULES[activation])())
