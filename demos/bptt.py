@@ -37,7 +37,7 @@ from micrograd.datasets import remember_first
 from micrograd.engine import Value, grad, total
 from micrograd.losses import binary_cross_entropy_with_logits
 from micrograd.nn import Linear, LSTMCell, RNNCell, unroll
-from micrograd.optim import Adam
+from micrograd.optim import Adam, LinearDecay
 
 HIDDEN = 8  # the same hidden size for both networks
 LENGTH = 20  # part 1's sequence length
@@ -86,9 +86,12 @@ def mean_curve(curves: list[list[float]]) -> list[float]:
 
 
 def train(model: Reader, length: int, steps: int, seed: int, say) -> None:
-    """Adam on mini-batches of remember_first at this length."""
+    """Adam on mini-batches of remember_first at this length, the learning rate
+    decaying linearly to 0: late large steps can undo what was learned (a gradient
+    that vanishes over long spans can also explode)."""
     data = remember_first(steps * BATCH, length, seed=seed)
-    optimizer = Adam(model.parameters(), lr=0.03)
+    optimizer = Adam(model.parameters(), lr=0.01)
+    schedule = LinearDecay(optimizer, start=0.01, end=0.0, steps=steps)
     for step in range(steps):
         batch = data[step * BATCH : (step + 1) * BATCH]
         losses = [binary_cross_entropy_with_logits(model(bits)[1], t) for bits, t in batch]
@@ -96,6 +99,7 @@ def train(model: Reader, length: int, steps: int, seed: int, say) -> None:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        schedule.step()
         say(step, loss.data)
 
 
@@ -106,7 +110,7 @@ def accuracy(model: Reader, length: int, seed: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _common.parse(_common.parser("bptt", __doc__.splitlines()[0], steps=150), argv)
+    args = _common.parse(_common.parser("bptt", __doc__.splitlines()[0], steps=600), argv)
     started = time.perf_counter()
 
     def note(text: str) -> None:
@@ -200,11 +204,10 @@ def unrolled_graph(out) -> list:
     from micrograd.viz import explore, render
 
     cell = RNNCell(1, 1, rng=random.Random(0))
-    for name, value in cell._tensors().items():
-        flat = value[0] if isinstance(value[0], list) else value
-        flat[0].label = name
+    cell.weight_ih[0][0].label, cell.weight_hh[0][0].label = "weight_ih", "weight_hh"
+    cell.bias_ih[0].label, cell.bias_hh[0].label = "bias_ih", "bias_hh"
     xs = [[Value(x, label=f"x{t}")] for t, x in enumerate((1.0, -1.0, 1.0), start=1)]
-    outputs, (h,) = unroll(cell, xs)
+    outputs, (h,) = unroll(cell, xs, [Value(0.0, label="h0")])
     for t, (h_t,) in enumerate(outputs, start=1):
         h_t.label = f"h{t}"
     h.backward()

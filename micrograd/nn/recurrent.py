@@ -91,14 +91,13 @@ def _gate_sums(
     x: list,
     h: list,
 ) -> list[Value]:
-    """``W_ih x + b_ih + W_hh h + b_hh`` for every row, each row one fused node."""
+    """``W_ih x + b_ih + W_hh h + b_hh`` for every row: one fused node for the weighted
+    sum and ``b_ih``, then ``+ b_hh`` (so a drawing shows both biases as what they are)."""
+    inputs = _same_kind([*x, *h])
     if bias_ih is None or bias_hh is None:
-        inputs = _same_kind([*x, *h])
         return [linear([*w_i, *w_h], inputs, Value(0.0)) for w_i, w_h in zip(weight_ih, weight_hh)]
-    # b_hh rides along as one more weight, times a constant input of 1.
-    inputs = _same_kind([*x, *h, 1.0])
     return [
-        linear([*w_i, *w_h, b_h], inputs, b_i)
+        linear([*w_i, *w_h], inputs, b_i) + b_h
         for w_i, w_h, b_i, b_h in zip(weight_ih, weight_hh, bias_ih, bias_hh)
     ]
 
