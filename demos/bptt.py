@@ -10,9 +10,10 @@ passes its cell state on by multiplying by its forget gate and adding, so
 with the forget gate near 1 (forget_bias=1.0) far more of it survives.
 
 Part 1 measures it.  On length-20 sequences of bits, the loss reads only the
-last step, and we ask how large ||dL/dh_t|| is at each step t: the geometric
-mean over 10 random initialisations and sequences, at initialisation and
-after training.
+last step, and we ask how large ||dL/dh_t|| is at each step t: at
+initialisation, the geometric mean over 10 random networks, each on its own
+sequence; after training, that of the networks part 2 trained at length 20,
+over 10 new sequences.
 
 Part 2 shows what it means.  The task is remember_first: read a sequence of
 bits and, at the end, say what the FIRST bit was.  Both networks train on it
@@ -42,7 +43,7 @@ from micrograd.optim import Adam, LinearDecay
 HIDDEN = 8  # the same hidden size for both networks
 LENGTH = 20  # part 1's sequence length
 RUNS = 10  # random initialisations (and sequences) per curve
-LENGTHS = (5, 10, 20)  # part 2's sequence lengths
+LENGTHS = (5, 10, LENGTH)  # part 2's sequence lengths
 BATCH = 8  # sequences per training step
 TEST = 100  # held-out sequences per accuracy
 
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         at_init[kind] = mean_curve(curves)
         note(f"{kind}: ||dL/dh_1|| = {at_init[kind][0]:.3g} at initialisation")
 
-    # Part 2: train each kind at each length; keep the length-20 models for part 1's
+    # Part 2: train each kind at each length; keep the length-20 networks for part 1's
     # "after training" curve.
     table, trained = {}, {}
     every = max(1, args.steps // 5)
@@ -146,12 +147,15 @@ def main(argv: list[str] | None = None) -> int:
 
     after = {}
     for kind in ("rnn", "lstm"):
-        model = trained[kind, LENGTHS[-1]]
-        tests = remember_first(RUNS, LENGTHS[-1], seed=args.seed + 2000)
+        model = trained[kind, LENGTH]
+        tests = remember_first(RUNS, LENGTH, seed=args.seed + 2000)
         after[kind] = mean_curve([gradient_norms(model, bits, t) for bits, t in tests])
 
     # What it shows.
-    print(f"||dL/dh_t|| on length-{LENGTH} sequences, geometric mean of {RUNS} runs:")
+    print(
+        f"||dL/dh_t|| on length-{LENGTH} sequences, geometric mean of {RUNS} networks "
+        f"at init, of {RUNS} sequences trained:"
+    )
     print("       t     " + " ".join(f"{t:>8}" for t in (1, 5, 10, 15, 20)))
     for label, curves in (("at init", at_init), ("trained", after)):
         for kind in ("rnn", "lstm"):

@@ -23,13 +23,14 @@ import random
 import sys
 import time
 from itertools import pairwise
+from typing import Any
 
 from micrograd.demos import _common
 from micrograd.demos.gpt import BOS, CHARS, GPT, VOCAB_SIZE
 
 from micrograd import no_grad
 from micrograd.datasets import names
-from micrograd.engine import total
+from micrograd.engine import Value, total
 from micrograd.losses import cross_entropy
 from micrograd.nn import Embedding, Linear, LSTMCell, Module, RNNCell, softmax
 from micrograd.optim import Adam, LinearDecay
@@ -41,7 +42,9 @@ class CharRNN(Module):
     ``model(token, state)`` returns ``(logits, state)``, the same as ``GPT``.
     """
 
-    def __init__(self, cell: str, n_embd: int = 16, hidden: int = 32, rng=None) -> None:
+    def __init__(
+        self, cell: str, n_embd: int = 16, hidden: int = 32, rng: random.Random | None = None
+    ) -> None:
         self.embedding = Embedding(VOCAB_SIZE, n_embd, rng=rng)
         if cell == "lstm":
             self.cell = LSTMCell(n_embd, hidden, forget_bias=1.0, rng=rng)
@@ -49,10 +52,10 @@ class CharRNN(Module):
             self.cell = RNNCell(n_embd, hidden, rng=rng)
         self.head = Linear(hidden, VOCAB_SIZE, rng=rng)
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return self.embedding.parameters() + self.cell.parameters() + self.head.parameters()
 
-    def __call__(self, token, state):
+    def __call__(self, token: int, state: Any) -> tuple[list[Value], Any]:
         state = self.cell(self.embedding(token), state)
         h = state[0] if isinstance(state, tuple) else state
         return self.head(h), state
@@ -62,7 +65,7 @@ def make_model(kind: str, rng: random.Random) -> Module:
     return GPT(rng=rng) if kind == "gpt" else CharRNN(kind, rng=rng)
 
 
-def name_loss(model, name: str):
+def name_loss(model: Module, name: str) -> Value:
     """Mean cross-entropy of each next character of BOS name BOS."""
     tokens = [BOS, *(CHARS.index(ch) for ch in name), BOS]
     state, losses = None, []
@@ -72,7 +75,7 @@ def name_loss(model, name: str):
     return total(losses) * (1 / len(losses))
 
 
-def sample(model, rng: random.Random, temperature: float = 0.5, longest: int = 15) -> str:
+def sample(model: Module, rng: random.Random, temperature: float = 0.5, longest: int = 15) -> str:
     """A new name: feed BOS, draw a character from the model's probabilities, feed
     it back, and so on until the model picks BOS (the end).  A temperature below 1
     sharpens the probabilities: fewer, more likely names."""

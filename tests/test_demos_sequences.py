@@ -88,3 +88,12 @@ def test_bptt_default_run():
     accuracies = dict(pair.split("=") for pair in match[4].split())
     # Short sequences are learned by both.
     assert float(accuracies["rnn_acc_5"]) >= 0.95 and float(accuracies["lstm_acc_5"]) >= 0.95
+
+
+def test_the_gpt_files_examples_run():
+    import doctest
+
+    from micrograd.demos import gpt
+
+    result = doctest.testmod(gpt)
+    assert result.attempted > 0 and result.failed == 0
