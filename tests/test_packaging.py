@@ -10,17 +10,31 @@ import tarfile
 import venv
 import zipfile
 from email.parser import Parser
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTRIBUTION = "micrograd-stepwise"
-# Build inputs only: the copy must not carry virtualenvs, caches or earlier builds.
-NOT_SOURCE = shutil.ignore_patterns(
+# Not source: virtualenvs, caches, earlier builds and outputs (the builds must not carry them).
+NOT_SOURCE = (
     ".git", ".venv*", "__pycache__", "*.pyc", "*.egg-info", ".*_cache", ".hypothesis",
     "build", "dist", "demo-out", "api-docs",
 )  # fmt: skip
+
+
+def source_files(folder: Path) -> list[Path]:
+    return [
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not any(
+            fnmatch(part, pattern)
+            for part in path.relative_to(folder).parts
+            for pattern in NOT_SOURCE
+        )
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +42,7 @@ def built(tmp_path_factory) -> dict[str, Path]:
     """The sdist and the wheel, built (as a release would be) from a copy of the tree."""
     work = tmp_path_factory.mktemp("packaging")
     source = work / "source"
-    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     done = subprocess.run(
         [sys.executable, "-m", "build", "--outdir", str(work / "dist"), str(source)],
         capture_output=True,
@@ -78,13 +92,24 @@ def test_the_wheel_ships_py_typed_and_the_demos(built):
     assert "micrograd/demos/__init__.py" in names and "micrograd/demos/_common.py" in names
 
 
+def test_the_wheel_ships_every_file_of_the_package(built):
+    # A new subpackage or data file (a page's script, a word list) is easy to forget in
+    # pyproject.toml's package lists; the wheel would then lack it and only users would notice.
+    def files(folder: Path, prefix: str) -> set[str]:
+        return {f"{prefix}/{p.relative_to(folder).as_posix()}" for p in source_files(folder)}
+
+    wanted = files(ROOT / "micrograd", "micrograd") | {
+        name for name in files(ROOT / "demos", "micrograd/demos") if name.endswith(".py")
+    }
+    assert wanted <= wheel_names(built), sorted(wanted - wheel_names(built))
+
+
 def test_the_sdist_holds_what_its_tests_need(built):
     names = sdist_names(built)
     for path in ["README.md", "CHANGELOG.md", "LICENSE", "pyproject.toml", "tests/conftest.py"]:
         assert path in names
     for folder in ["tests", "docs", "demos", "benchmarks", "micrograd"]:
-        tracked = [p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*")]
-        wanted = {p for p in tracked if "__pycache__" not in p and (ROOT / p).is_file()}
+        wanted = {p.relative_to(ROOT).as_posix() for p in source_files(ROOT / folder)}
         assert wanted <= names, sorted(wanted - names)
     assert not any("__pycache__" in name or ".venv" in name for name in names)
 
