@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd.engine import Value, linear
@@ -32,13 +32,16 @@ def _check_size(value: Any, what: str, owner: str) -> int:
     return value
 
 
-def uniform_matrix(rows: int, cols: int, bound: float, rng: Any) -> list[list[Value]]:
-    """``rows`` lists of ``cols`` Values drawn from uniform(-bound, bound), row by row.
+def uniform_matrix(
+    rows: int, cols: int, bound: float, uniform: Callable[[float, float], float]
+) -> list[list[Value]]:
+    """``rows`` lists of ``cols`` Values drawn by ``uniform(-bound, bound)``, row by row.
 
-    >>> [[round(w.data, 3) for w in row] for row in uniform_matrix(1, 2, 1.0, random.Random(0))]
+    >>> rng = random.Random(0)
+    >>> [[round(w.data, 3) for w in row] for row in uniform_matrix(1, 2, 1.0, rng.uniform)]
     [[0.689, 0.516]]
     """
-    return [[Value(rng.uniform(-bound, bound)) for _ in range(cols)] for _ in range(rows)]
+    return [[Value(uniform(-bound, bound)) for _ in range(cols)] for _ in range(rows)]
 
 
 def weighted_sums(
@@ -85,12 +88,12 @@ class Linear(Module):
     ) -> None:
         self.in_features = _check_size(in_features, "in_features", "Linear")
         self.out_features = _check_size(out_features, "out_features", "Linear")
-        rng = random if rng is None else rng
+        uniform = random.uniform if rng is None else rng.uniform  # random.seed works too
         bound = 1.0 / math.sqrt(in_features)
-        self.weight = uniform_matrix(out_features, in_features, bound, rng)
+        self.weight = uniform_matrix(out_features, in_features, bound, uniform)
         # As in PyTorch, ``bias`` is the list of Values, or None when there is none.
         self.bias: list[Value] | None = (
-            [Value(rng.uniform(-bound, bound)) for _ in range(out_features)] if bias else None
+            [Value(uniform(-bound, bound)) for _ in range(out_features)] if bias else None
         )
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
@@ -135,10 +138,9 @@ class Embedding(Module):
     ) -> None:
         self.num_embeddings = _check_size(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = _check_size(embedding_dim, "embedding_dim", "Embedding")
-        rng = random if rng is None else rng
+        gauss = random.gauss if rng is None else rng.gauss
         self.weight = [
-            [Value(rng.gauss(0.0, 1.0)) for _ in range(embedding_dim)]
-            for _ in range(num_embeddings)
+            [Value(gauss(0.0, 1.0)) for _ in range(embedding_dim)] for _ in range(num_embeddings)
         ]
 
     def __call__(self, index: int) -> list[Value]:

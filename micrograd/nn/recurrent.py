@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd.engine import Value, linear
@@ -50,16 +50,16 @@ class _Cell(Module):
         self.input_size = _check_size(input_size, "input_size", name)
         self.hidden_size = _check_size(hidden_size, "hidden_size", name)
         self.bias = bool(bias)
-        rng = random if rng is None else rng
+        uniform = random.uniform if rng is None else rng.uniform  # random.seed works too
         bound = 1.0 / math.sqrt(hidden_size)  # PyTorch's default for every RNN weight
         rows = self.gates * hidden_size
-        self.weight_ih = uniform_matrix(rows, input_size, bound, rng)
-        self.weight_hh = uniform_matrix(rows, hidden_size, bound, rng)
+        self.weight_ih = uniform_matrix(rows, input_size, bound, uniform)
+        self.weight_hh = uniform_matrix(rows, hidden_size, bound, uniform)
         self.bias_ih: list[Value] | None = None
         self.bias_hh: list[Value] | None = None
         if bias:
-            self.bias_ih = [Value(rng.uniform(-bound, bound)) for _ in range(rows)]
-            self.bias_hh = [Value(rng.uniform(-bound, bound)) for _ in range(rows)]
+            self.bias_ih = [Value(uniform(-bound, bound)) for _ in range(rows)]
+            self.bias_hh = [Value(uniform(-bound, bound)) for _ in range(rows)]
 
     def _tensors(self) -> dict[str, Any]:
         tensors: dict[str, Any] = {"weight_ih": self.weight_ih, "weight_hh": self.weight_hh}
@@ -71,7 +71,7 @@ class _Cell(Module):
     def parameters(self) -> list[Value]:
         return _flatten(self._tensors())
 
-    def _vector(self, v: Any, size: int, what: str) -> list:
+    def _vector(self, v: Any, size: int, what: str) -> list[Any]:
         if v is None:
             return [0.0] * size  # PyTorch's default state: zeros
         if isinstance(v, (Value, str)) or not isinstance(v, Sequence) or len(v) != size:
@@ -147,9 +147,9 @@ class RNNCell(_Cell):
         super().__init__(input_size, hidden_size, bias, rng)
 
     def __call__(self, x: Sequence[Input], h: Vector | None = None) -> list[Value]:
-        x = self._vector(x, self.input_size, "the input")
-        h = self._vector(h, self.hidden_size, "h")
-        sums = _gate_sums(self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, x, h)
+        xs = self._vector(x, self.input_size, "the input")
+        hs = self._vector(h, self.hidden_size, "h")
+        sums = _gate_sums(self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, xs, hs)
         if self.nonlinearity == "relu":
             return [s.relu() for s in sums]
         return [s.tanh() for s in sums]
@@ -215,16 +215,12 @@ class LSTMCell(_Cell):
         self, x: Sequence[Input], state: tuple[Vector, Vector] | None = None
     ) -> tuple[list[Value], list[Value]]:
         n = self.hidden_size
-        if state is None:
-            h, c = None, None
-        elif isinstance(state, tuple) and len(state) == 2:
-            h, c = state
-        else:
+        if state is not None and not (isinstance(state, tuple) and len(state) == 2):
             raise ValueError(f"LSTMCell: state must be a pair (h, c) or None, got {state!r}")
-        x = self._vector(x, self.input_size, "the input")
-        h = self._vector(h, n, "h")
-        c = self._vector(c, n, "c")
-        sums = _gate_sums(self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, x, h)
+        xs = self._vector(x, self.input_size, "the input")
+        h = self._vector(None if state is None else state[0], n, "h")
+        c = self._vector(None if state is None else state[1], n, "c")
+        sums = _gate_sums(self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, xs, h)
         i = [s.sigmoid() for s in sums[:n]]
         f = [s.sigmoid() for s in sums[n : 2 * n]]
         g = [s.tanh() for s in sums[2 * n : 3 * n]]
@@ -268,32 +264,33 @@ class GRUCell(_Cell):
 
     def __call__(self, x: Sequence[Input], h: Vector | None = None) -> list[Value]:
         n = self.hidden_size
-        x = self._vector(x, self.input_size, "the input")
-        h = self._vector(h, n, "h")
+        xs = self._vector(x, self.input_size, "the input")
+        hs = self._vector(h, n, "h")
         # r and z: both halves summed in one node each, as in the other cells.
         rz = _gate_sums(
             self.weight_ih[: 2 * n],
             self.weight_hh[: 2 * n],
             self.bias_ih and self.bias_ih[: 2 * n],
             self.bias_hh and self.bias_hh[: 2 * n],
-            x,
-            h,
+            xs,
+            hs,
         )
         r, z = [s.sigmoid() for s in rz[:n]], [s.sigmoid() for s in rz[n:]]
         # n keeps its two halves apart: r scales only the hidden half.
         rows = range(2 * n, 3 * n)
-        if self.bias:
-            from_x = [linear(self.weight_ih[k], x, self.bias_ih[k]) for k in rows]
-            from_h = [linear(self.weight_hh[k], h, self.bias_hh[k]) for k in rows]
+        if self.bias_ih is not None and self.bias_hh is not None:
+            b_ih, b_hh = self.bias_ih, self.bias_hh
+            from_x = [linear(self.weight_ih[k], xs, b_ih[k]) for k in rows]
+            from_h = [linear(self.weight_hh[k], hs, b_hh[k]) for k in rows]
         else:
-            from_x = [linear(self.weight_ih[k], x, Value(0.0)) for k in rows]
-            from_h = [linear(self.weight_hh[k], h, Value(0.0)) for k in rows]
+            from_x = [linear(self.weight_ih[k], xs, Value(0.0)) for k in rows]
+            from_h = [linear(self.weight_hh[k], hs, Value(0.0)) for k in rows]
         new = [(a + rj * b).tanh() for a, rj, b in zip(from_x, r, from_h)]
-        return [(1 - zj) * nj + zj * hj for zj, nj, hj in zip(z, new, h)]
+        return [(1 - zj) * nj + zj * hj for zj, nj, hj in zip(z, new, hs)]
 
 
 def unroll(
-    cell: Module, inputs: Sequence[Sequence[Input]], state: Any = None
+    cell: Callable[[Any, Any], Any], inputs: Sequence[Sequence[Input]], state: Any = None
 ) -> tuple[list[list[Value]], Any]:
     """Run ``cell`` over a sequence: ``state = cell(x, state)`` for each ``x``.
 
