@@ -1,4 +1,4 @@
-"""BPTT: vanishing gradients made visible, in an RNN and an LSTM reading long sequences.
+"""BPTT: vanishing gradients made visible, in an RNN and an LSTM.
 
 A recurrent network reads a sequence one step at a time with the same weights at
 every step.  Backpropagation through time (BPTT) is plain backprop on that

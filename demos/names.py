@@ -1,4 +1,4 @@
-"""Names: character-level language models (an RNN, an LSTM or a GPT) that learn to make up names.
+"""Names: an RNN, an LSTM or a small GPT learns to make up names, one letter at a time.
 
 Each model reads a name one character at a time and, after each, scores every
 character that could come next.  The loss is the cross-entropy of the true next
