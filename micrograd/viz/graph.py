@@ -480,8 +480,8 @@ reuses the input takes seconds at 120 Values, a 400-Value MLP a fifth of a secon
 
 
 def _more_values_than(root: Value, limit: int) -> bool:
-    """Whether the graph under root has more than ``limit`` Values; stops counting there,
-    so asking about a million-Value loss costs as little as about a small one."""
+    """Whether the graph under root has more than ``limit`` Values.  It stops counting
+    there, so asking about a million-Value loss costs no more than about a small graph."""
     seen = {root}
     stack = [root]
     while stack:
