@@ -259,6 +259,11 @@ def test_max_pool_default_stride_is_the_kernel_size():
     assert repr(MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2)"  # as given, as PyTorch
 
 
+def test_max_pool_refuses_pixels_that_are_not_numbers():
+    with pytest.raises(TypeError, match="MaxPool2d: pixels must be Values or numbers, got 'a'"):
+        MaxPool2d(2)([[[1.0, "a"], [2.0, 3.0]]])
+
+
 def test_max_pool_refuses_a_window_larger_than_the_image():
     with pytest.raises(ValueError, match=r"MaxPool2d: the input width 1 .* kernel width 2"):
         MaxPool2d(2)([[[1.0], [2.0]]])

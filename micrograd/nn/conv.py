@@ -206,7 +206,11 @@ class Conv2d(Module):
 
 
 def _data(x: Pixel) -> float:
-    return x.data if isinstance(x, Value) else x
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return x
+    raise TypeError(f"MaxPool2d: pixels must be Values or numbers, got {x!r}")
 
 
 class MaxPool2d(Module):
