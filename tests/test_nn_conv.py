@@ -201,6 +201,12 @@ def test_bad_images_are_refused_with_what_is_wrong(x, message):
         Conv2d(1, 1, 3)(x)
 
 
+@pytest.mark.parametrize("pixel", ["a", True, None, [1.0]])
+def test_conv2d_refuses_pixels_that_are_not_numbers(pixel):
+    with pytest.raises(TypeError, match="Conv2d: pixels must be Values or numbers"):
+        Conv2d(1, 1, 1)([[[1.0, pixel]]])
+
+
 def test_repr_is_pytorchs():
     assert repr(Conv2d(1, 4, 3)) == "Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1))"
     assert (

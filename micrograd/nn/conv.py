@@ -152,7 +152,7 @@ class Conv2d(Module):
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
         rows = _out_size(height, kh, sh, ph, "height", "Conv2d")
         cols = _out_size(width, kw, sw, pw, "width", "Conv2d")
-        if len({isinstance(p, Value) for p in flatten(x)}) == 2:
+        if len({_is_value(p, "Conv2d") for plane in x for row in plane for p in row}) == 2:
             # linear() takes all Values or all numbers: make the numbers leaves once here,
             # not once per filter and position inside linear().
             x = [[[p if isinstance(p, Value) else Value(p) for p in row] for row in m] for m in x]
@@ -205,12 +205,20 @@ class Conv2d(Module):
         )
 
 
+def _is_value(x: Pixel, who: str) -> bool:
+    """True for a Value, False for a number, TypeError naming ``who`` for anything else."""
+    if isinstance(x, Value):
+        return True
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return False
+    raise TypeError(f"{who}: pixels must be Values or numbers, got {x!r}")
+
+
 def _data(x: Pixel) -> float:
     if isinstance(x, Value):
         return x.data
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return x
-    raise TypeError(f"MaxPool2d: pixels must be Values or numbers, got {x!r}")
+    _is_value(x, "MaxPool2d")  # a number, or a TypeError
+    return x
 
 
 class MaxPool2d(Module):
