@@ -205,7 +205,7 @@ def pictures(out, at_init, after) -> list:
 
 def unrolled_graph(out) -> list:
     """A one-unit RNN over three steps: one weight w_hh, used at every step."""
-    from micrograd.viz import explore, render
+    from micrograd.viz import explore, render  # here: only --out draws, so only it pays
 
     cell = RNNCell(1, 1, rng=random.Random(0))
     cell.weight_ih[0][0].label, cell.weight_hh[0][0].label = "weight_ih", "weight_hh"

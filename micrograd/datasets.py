@@ -1,6 +1,8 @@
 """Small classification datasets in pure Python (no numpy), seeded and reproducible.
 
 Each returns ``(X, y)``: X a list of ``[x1, x2]`` points, y a list of int labels.
+For sequence models, ``names()`` gives makemore's 32,033 names and
+``remember_first(n, length, seed)`` the long-range memory task.
 
     >>> X, y = make_moons(100, noise=0.1, seed=1)
     >>> len(X), sorted(set(y))
