@@ -30,7 +30,7 @@ try:
     from hypothesis import strategies as st
 except ImportError as error:  # pragma: no cover - exercised only without hypothesis
     raise ImportError(
-        "micrograd.testing.strategies needs hypothesis: pip install 'micrograd[dev]'"
+        "micrograd.testing.strategies needs hypothesis: pip install 'micrograd-stepwise[dev]'"
     ) from error
 
 from micrograd.engine import OPS, Value, no_grad
