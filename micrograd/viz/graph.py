@@ -29,8 +29,8 @@ Rendering: the ``graphviz`` package's own ``Digraph.pipe()`` and ``render()``
 need a system ``dot``.  :func:`render` instead runs a renderer itself, and so do
 the Digraphs that :func:`draw_dot` returns (their ``pipe()``, ``render()`` and
 display in Jupyter): a system Graphviz ``dot`` when there is one, otherwise the
-``graphviz-pure`` program that ``pip install micrograd-stepwise`` brings in.  With neither, it raises
-:class:`RendererNotFound` saying how to install one, and ``.dot`` output (and
+``graphviz-pure`` program that ``pip install micrograd-stepwise`` brings in.  With
+neither, it raises :class:`RendererNotFound` saying how to install one, and ``.dot`` output (and
 ``draw_dot(...).source``) still works.
 """
 
@@ -233,7 +233,7 @@ def find_renderer() -> str | None:
     Order: ``$MICROGRAD_DOT`` if set; a system Graphviz ``dot`` on PATH; the
     ``graphviz-pure`` program on PATH or beside this Python.
 
-    >>> Path(find_renderer()).name in ("dot", "graphviz-pure")  # after pip install micrograd-stepwise
+    >>> Path(find_renderer()).name in ("dot", "graphviz-pure")  # pip brings graphviz-pure
     True
     """
     override = os.environ.get("MICROGRAD_DOT")
@@ -251,7 +251,8 @@ def find_renderer() -> str | None:
 
 
 _NO_RENDERER = (
-    "no Graphviz renderer found: `pip install graphviz-pure` (a dependency of micrograd-stepwise) or "
+    "no Graphviz renderer found: `pip install graphviz-pure` (a dependency of "
+    "micrograd-stepwise) or "
     "install Graphviz's `dot` (e.g. `apt-get install graphviz`); meanwhile a .dot file or "
     "draw_dot(value).source still gives the DOT source"
 )
