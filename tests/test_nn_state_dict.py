@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from micrograd.engine import Value
 from micrograd.nn import (
     MLP,
     Conv2d,
@@ -203,12 +204,50 @@ def test_load_state_dict_wants_a_dict():
         Linear(1, 1).load_state_dict([("weight", [[1.0]])])
 
 
-def test_a_module_that_names_no_tensors_says_so():
+def test_a_module_with_values_it_does_not_name_says_so():
     class Custom(Module):
-        pass
+        def __init__(self):
+            self.w = [Value(1.0)]
+
+        def parameters(self):
+            return self.w
 
     with pytest.raises(NotImplementedError, match="Custom does not name its tensors"):
         Custom().state_dict()
+
+
+class TwoLayers(Module):
+    """A model of one's own, made of layers held in attributes, as in PyTorch."""
+
+    def __init__(self):
+        rng = random.Random(13)
+        self.conv = Conv2d(1, 2, kernel_size=2, rng=rng)
+        self.pool = MaxPool2d(2)
+        self.heads = [Linear(2, 1, rng=rng), Linear(2, 3, bias=False, rng=rng)]
+        self.note = "not a module"
+
+    def parameters(self):
+        return self.conv.parameters() + [p for h in self.heads for p in h.parameters()]
+
+
+def test_a_model_of_modules_gets_pytorchs_nested_names():
+    model = TwoLayers()
+    state = model.state_dict()
+    assert list(state) == ["conv.weight", "conv.bias", "heads.0.weight", "heads.0.bias",
+                           "heads.1.weight"]  # fmt: skip
+    assert state["heads.1.weight"] == Linear.state_dict(model.heads[1])["weight"]
+    other = TwoLayers()
+    for p in other.parameters():
+        p.data = 0.0
+    other.load_state_dict(state)
+    assert other.state_dict() == state
+
+
+def test_a_module_with_nothing_to_learn_has_an_empty_state_dict():
+    class Nothing(Module):
+        pass
+
+    assert Nothing().state_dict() == {}
 
 
 def test_max_pool_has_an_empty_state_dict():

@@ -19,6 +19,7 @@ from micrograd.nn import (  # noqa: E402
     Linear,
     LSTMCell,
     MaxPool2d,
+    Module,
     RNNCell,
     flatten,
 )
@@ -344,3 +345,27 @@ def test_the_readme_round_trip_runs(tmp_path):
         [sys.executable, str(tmp_path / "round_trip.py")], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_model_of_modules_loads_into_the_same_model_written_with_torch_nn():
+    class Ours(Module):
+        def __init__(self):
+            self.conv = Conv2d(1, 2, kernel_size=2, rng=random.Random(14))
+            self.pool = MaxPool2d(2)
+            self.heads = [Linear(2, 1, rng=random.Random(15)), Linear(2, 3, bias=False)]
+
+    class Theirs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(1, 2, kernel_size=2, dtype=torch.float64)
+            self.pool = torch.nn.MaxPool2d(2)
+            self.heads = torch.nn.ModuleList(
+                [torch.nn.Linear(2, 1, dtype=torch.float64),
+                 torch.nn.Linear(2, 3, bias=False, dtype=torch.float64)]
+            )  # fmt: skip
+
+    ours, theirs = Ours(), Theirs()
+    theirs.load_state_dict({k: t64(v) for k, v in ours.state_dict().items()})
+    back = Ours()
+    back.load_state_dict(theirs.state_dict())
+    assert back.state_dict() == ours.state_dict()

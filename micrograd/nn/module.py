@@ -44,11 +44,24 @@ class Module:
         return []
 
     def _tensors(self) -> dict[str, Any]:
-        """PyTorch's parameter names, each mapped to nested lists of this module's Values."""
-        raise NotImplementedError(
-            f"{type(self).__name__} does not name its tensors (it defines no _tensors()), "
-            "so it has no state_dict"
-        )
+        """PyTorch's parameter names, each mapped to nested lists of this module's Values.
+
+        Layers define their own.  By default a module is made of the modules it holds
+        in attributes, or in lists of them, and their names get the attribute's name
+        in front, as PyTorch names them: ``conv.weight``, ``layers.0.bias``.
+        """
+        tensors: dict[str, Any] = {}
+        for attribute, held in getattr(self, "__dict__", {}).items():
+            for prefix, child in _modules_in(attribute, held):
+                for name, tensor in child._tensors().items():
+                    tensors[f"{prefix}.{name}"] = tensor
+        if not tensors and self.parameters():
+            # Its Values live somewhere we cannot see: an empty state_dict would be a lie.
+            raise NotImplementedError(
+                f"{type(self).__name__} does not name its tensors: hold its layers in "
+                "attributes, or define _tensors()"
+            )
+        return tensors
 
     # --- The way out: plain numbers, and PyTorch ---------------------------------------
 
@@ -144,6 +157,15 @@ class Module:
         from micrograd.nn import pytorch
 
         return pytorch.from_torch(cls, module)
+
+
+def _modules_in(attribute: str, held: Any) -> list[tuple[str, Module]]:
+    """The module in an attribute, or the modules in a list of them, with PyTorch's names."""
+    if isinstance(held, Module):
+        return [(attribute, held)]
+    if isinstance(held, (list, tuple)) and held and all(isinstance(m, Module) for m in held):
+        return [(f"{attribute}.{i}", m) for i, m in enumerate(held)]
+    return []
 
 
 def _floats(tensor: Any) -> Any:
