@@ -45,7 +45,11 @@ DISTRIBUTION = "micrograd-stepwise"  # what pip installs this project as, for th
 
 
 class Twin(NamedTuple):
-    """How one of our classes maps to a ``torch.nn`` class."""
+    """How one of our classes maps to a ``torch.nn`` class.
+
+    >>> TWINS["Linear"]
+    Twin(torch_class='Linear', arguments=('in_features', 'out_features', 'bias'), required=())
+    """
 
     torch_class: str
     """The name of the class in ``torch.nn``."""
