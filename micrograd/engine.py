@@ -299,7 +299,8 @@ def _cos(x: Any) -> Any:
 
 def _step(x: Any) -> float:
     """1 above 0, 0 at and below 0, NaN for NaN: the slope of relu."""
-    x = _data(x)
+    if type(x) is not float:
+        x = _data(x)
     return 1.0 if x > 0 else 0.0 if x <= 0 else math.nan
 
 
@@ -369,7 +370,9 @@ class Value:
     # _mark: the token of the latest backward pass that reached this node.  Each
     #   pass makes a new token, so one that was interrupted leaves nothing behind
     #   that the next could mistake for its own.
-    __slots__ = ("_a", "_b", "_da", "_db", "_kind", "_mark", "data", "grad", "label")
+    # _count: during a pass over a shared graph, how many of this node's consumers
+    #   have yet to pass their gradient back; read only beside its pass's token.
+    __slots__ = ("_a", "_b", "_count", "_da", "_db", "_kind", "_mark", "data", "grad", "label")
 
     def __init__(
         self,
@@ -886,10 +889,12 @@ def _linear_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
 
 
 def _linear_relu_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
-    # the same, times the slope of the relu: exactly 1 or 0
-    if _step(out) == 1.0:
-        return _linear_rule(operands, out)
+    # the same, times the slope of the relu: exactly 1 or 0 (NaN for NaN)
     slope = _step(out)
+    if slope == 1.0:
+        return _linear_rule(operands, out)
+    if slope == 0.0:
+        return (0.0,) * len(operands)
     return tuple(slope * d for d in _linear_rule(operands, out))
 
 
@@ -1176,51 +1181,135 @@ def _tree_order(root: Value) -> list[Value] | None:
     return order
 
 
-def _consumers(root: Value) -> tuple[list[Value], dict[Value, int]]:
-    """The non-leaf nodes under root (root first) and, for each, how many of
-    them use it.  Kept in a dict of this pass's own, never on the nodes."""
-    counts: dict[Value, int] = {root: 0}
-    order = [root]
-    for node in order:  # the list grows as it is walked
-        for parent in node.parents:
-            if parent._kind is not None:
-                if parent in counts:
-                    counts[parent] += 1
-                else:
-                    counts[parent] = 1
-                    order.append(parent)
-    return order, counts
+def _operand_values(node: Value) -> tuple[Value, ...]:
+    """node.parents, for the passes: the same tuple, without the property's checks."""
+    b = node._b
+    if b is None:
+        return (node._a,)
+    if b is _MANY or b is _BY_HAND:
+        return node._a
+    return (node._a, b)
+
+
+def _count_consumers(root: Value, reset_grads: bool) -> object:
+    """Give each non-leaf node under root, in ``_count``, the number of nodes of
+    this graph that use it, and return this pass's token (in each node's
+    ``_mark``).  A count is valid only beside its pass's token, so one left by
+    an interrupted pass is never read.  With ``reset_grads``, each intermediate
+    node's grad is set to 0 as it is found.
+
+    The hot loop of a shared graph's backward pass: one or two operands, the
+    usual cases, are written out, so that no tuple is made for them.
+    """
+    token = object()
+    root._mark = token
+    root._count = 0
+    found = [root]
+    visit = found.append
+    for node in found:  # the list grows as it is walked
+        b = node._b
+        a = node._a
+        if b is _MANY or b is _BY_HAND:
+            for a in node._a:
+                if a._kind is not None:
+                    if a._mark is token:
+                        a._count += 1
+                    else:
+                        a._mark = token
+                        a._count = 1
+                        visit(a)
+            continue
+        if a._kind is not None:  # the first of one or two operands
+            if a._mark is token:
+                a._count += 1
+            else:
+                a._mark = token
+                a._count = 1
+                visit(a)
+        if b is not None and b._kind is not None:  # the second
+            if b._mark is token:
+                b._count += 1
+            else:
+                b._mark = token
+                b._count = 1
+                visit(b)
+    if reset_grads:  # intermediate nodes hold the gradient of this call only
+        for node in found:
+            node.grad = 0.0
+    return token
 
 
 def _graph_order(root: Value) -> list[Value]:
-    """Kahn's algorithm: a node comes once every node that uses it has come."""
-    _, counts = _consumers(root)
+    """Kahn's algorithm: a node comes once every node that uses it has come.
+    :func:`_backward_graph` visits nodes in this order (keep the two in step)."""
+    _count_consumers(root, reset_grads=False)
     order = []
     ready = [root]
     while ready:
         node = ready.pop()
         order.append(node)
-        for parent in node.parents:
+        for parent in _operand_values(node):
             if parent._kind is not None:
-                counts[parent] -= 1
-                if not counts[parent]:
+                parent._count -= 1
+                if not parent._count:
                     ready.append(parent)
     return order
 
 
 def _backward_graph(root: Value) -> None:
-    """Backpropagate through any graph, in the order of :func:`_graph_order`."""
-    order = _graph_order(root)
-    for node in order:  # intermediate nodes hold this call's gradient only
-        node.grad = 0.0
+    """Backpropagate through any graph: count each node's consumers, then apply
+    the chain rule at a node once all of them have passed their gradient back."""
+    _count_consumers(root, reset_grads=True)
     root.grad = 1.0
-    for node in order:
-        if node._b is _BY_HAND:
-            node._da()  # micrograd 0.1.0's own step
-            continue
+    ready = [root]
+    release = ready.append
+    while ready:
+        node = ready.pop()
         g = node.grad
-        for parent, local in zip(node.parents, _local_derivatives(node)):
-            parent.grad += local * g
+        b = node._b
+        # The chain rule: each operand's gradient grows by local derivative * g.
+        # Then an operand is ready once every node that uses it has passed back.
+        if b is None:  # one operand
+            a = node._a
+            a.grad += node._da * g
+            if a._kind is not None:
+                count = a._count - 1
+                a._count = count
+                if not count:
+                    release(a)
+            continue
+        if b is _MANY:
+            for a, local in zip(node._a, node._da):
+                a.grad += local * g
+                if a._kind is not None:
+                    count = a._count - 1
+                    a._count = count
+                    if not count:
+                        release(a)
+            continue
+        if b is _BY_HAND:
+            node._da()  # micrograd 0.1.0's own step
+        else:  # two operands
+            a = node._a
+            a.grad += node._da * g
+            b.grad += node._db * g
+            if a._kind is not None:
+                count = a._count - 1
+                a._count = count
+                if not count:
+                    release(a)
+            if b._kind is not None:
+                count = b._count - 1
+                b._count = count
+                if not count:
+                    release(b)
+            continue
+        for a in node._a:
+            if a._kind is not None:
+                count = a._count - 1
+                a._count = count
+                if not count:
+                    release(a)
 
 
 def backward_order(root: Value) -> list[Value]:
