@@ -72,3 +72,12 @@ def test_division_by_a_number_is_recorded_and_shown_as_a_division():
     y = x / 2
     assert y.op == "/" and y.constant == 2.0 and y.data == 1.5
     assert "x / 2" in y.tree()
+
+
+def test_every_earlier_import_path_still_works():
+    import micrograd
+    from micrograd.engine import Value as EngineValue
+    from micrograd.engine import grad, linear, node_names, total  # noqa: F401
+
+    assert EngineValue is micrograd.Value
+    assert node_names is micrograd.node_names and grad is micrograd.grad
