@@ -106,9 +106,9 @@ def test_the_wheel_ships_every_file_of_the_package(built):
 
 def test_the_sdist_holds_what_its_tests_need(built):
     names = sdist_names(built)
-    for path in ["README.md", "CHANGELOG.md", "LICENSE", "pyproject.toml", "tests/conftest.py"]:
+    for path in ["README.md", "CHANGELOG.md", "LICENSE", "pyproject.toml", ".ci/run"]:
         assert path in names
-    for folder in ["tests", "docs", "demos", "benchmarks", "micrograd"]:
+    for folder in ["tests", "docs", "demos", "benchmarks", "micrograd", ".ci"]:
         wanted = {p.relative_to(ROOT).as_posix() for p in source_files(ROOT / folder)}
         assert wanted <= names, sorted(wanted - names)
     assert not any("__pycache__" in name or ".venv" in name for name in names)
