@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
 from micrograd.engine import OPS, Value
 from micrograd.viz import RendererNotFound, explore, render
@@ -64,9 +65,10 @@ def parse_expression(text: str, values: dict[str, Value]) -> Value:
             shown = shown if len(shown) <= 30 else shown[:27] + "..."
             raise UsageError(f"{shown} is not a finite number")
     try:
-        return _build(tree.body, values)
+        built = _build(tree.body, values)
     except RecursionError:
         raise UsageError("the expression is too deeply nested") from None
+    return built if isinstance(built, Value) else Value(built)  # a constant, such as "2 * 3"
 
 
 def _is_finite(number: int | float) -> bool:
@@ -269,7 +271,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, no usage dump
         raise UsageError(message)
 
 

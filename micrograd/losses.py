@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any, cast
 
 from micrograd.engine import Value, custom_op, sigmoid, total
 
@@ -29,16 +30,16 @@ Scalar = Value | float | int
 Scalars = Scalar | Sequence[Scalar]
 
 
-def _pairs(predictions: Scalars, targets: Scalars, name: str) -> tuple[list[Value], list]:
-    single = not isinstance(predictions, (list, tuple))
-    predictions = [predictions] if single else list(predictions)
-    targets = [targets] if not isinstance(targets, (list, tuple)) else list(targets)
-    if len(predictions) != len(targets):
-        raise ValueError(f"{name}: {len(predictions)} predictions but {len(targets)} targets")
-    if not predictions:
+def _pairs(predictions: Scalars, targets: Scalars, name: str) -> tuple[list[Value], list[Any]]:
+    given: list[Any] = (
+        list(predictions) if isinstance(predictions, (list, tuple)) else [predictions]
+    )
+    wanted: list[Any] = list(targets) if isinstance(targets, (list, tuple)) else [targets]
+    if len(given) != len(wanted):
+        raise ValueError(f"{name}: {len(given)} predictions but {len(wanted)} targets")
+    if not given:
         raise ValueError(f"{name}: no predictions")
-    predictions = [p if isinstance(p, Value) else Value(p) for p in predictions]
-    return predictions, targets
+    return [p if isinstance(p, Value) else Value(p) for p in given], wanted
 
 
 def _mean(losses: list[Value]) -> Value:
@@ -129,17 +130,18 @@ def cross_entropy(
     1000.0
     """
     if logits and isinstance(logits[0], (list, tuple)):
-        if len(logits) != len(target_index):
-            raise ValueError(f"cross_entropy: {len(logits)} rows but {len(target_index)} targets")
-        return _mean([cross_entropy(row, t) for row, t in zip(logits, target_index)])
-    logits = [z if isinstance(z, Value) else Value(z) for z in logits]
-    if not isinstance(target_index, int) or not 0 <= target_index < len(logits):
+        rows, targets = cast(Sequence[Sequence[Scalar]], logits), cast(Sequence[int], target_index)
+        if len(rows) != len(targets):
+            raise ValueError(f"cross_entropy: {len(rows)} rows but {len(targets)} targets")
+        return _mean([cross_entropy(row, t) for row, t in zip(rows, targets)])
+    values = [z if isinstance(z, Value) else Value(z) for z in cast(Sequence[Scalar], logits)]
+    if not isinstance(target_index, int) or not 0 <= target_index < len(values):
         raise ValueError(
-            f"cross_entropy: target_index must be in 0..{len(logits) - 1}, got {target_index!r}"
+            f"cross_entropy: target_index must be in 0..{len(values) - 1}, got {target_index!r}"
         )
-    shift = max(z.data for z in logits)  # a constant: log-sum-exp is the same for any shift
-    log_sum_exp = total([(z - shift).exp() for z in logits]).log() + shift
-    return log_sum_exp - logits[target_index]
+    shift = max(z.data for z in values)  # a constant: log-sum-exp is the same for any shift
+    log_sum_exp = total([(z - shift).exp() for z in values]).log() + shift
+    return log_sum_exp - values[target_index]
 
 
 def hinge(scores: Scalars, targets: Scalars) -> Value:

@@ -160,7 +160,9 @@ def gradgradcheck(
 
     values = [Value(x) for x in point]
     first = grad(fn(*values), values, create_graph=True)
-    analytic, numeric, labels = [], [], []
+    analytic: list[float] = []
+    numeric: list[float] = []
+    labels: list[str] = []
     for i in range(n):
         analytic.extend(grad(first[i], values))
         d_first_i = lambda p, i=i: first_derivatives(p)[i]

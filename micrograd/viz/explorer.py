@@ -42,10 +42,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from micrograd import engine, trace
-from micrograd.engine import Value, node_names
+from micrograd.engine import Value
+from micrograd.trace import node_names
 from micrograd.viz.graph import draw_dot, to_svg
 
 __all__ = ["Explorer", "explore"]
@@ -181,7 +182,7 @@ def _graph_svg(root: Value, names: list[str], max_nodes: int) -> str:
             texts = group.findall(f"{_S}text")
             texts[-2].set("class", "d")
             texts[-1].set("class", "g")
-            group.find(f"{_S}polygon").set("class", "f")
+            cast(ET.Element, group.find(f"{_S}polygon")).set("class", "f")
         elif kind == "edge":
             source, target = key.split("->")
             if target.endswith("_op"):
@@ -312,9 +313,9 @@ def explore(
 
     texts = [START_TEXT]
     for i in forward_order:
-        record = records[i]
-        data = [x.data if isinstance(x, Value) else x for x in record.operands]
-        numbers = _numbers_formula(record, data)
+        made = cast(_OpRecord, records[i])  # forward steps are never leaves
+        operand_data = [x.data if isinstance(x, Value) else x for x in made.operands]
+        numbers = _numbers_formula(made, operand_data)
         texts.append(f"{names[i]} = {formulas[i]} = {numbers} = {_fixed(values[i].data)}")
     texts.extend(texts_backward)
     final_grads = {}
@@ -324,7 +325,8 @@ def explore(
     lr_text = f"{lr:g}" if lr is not None else ""
     for p in update:
         grad = final_grads.get(p, 0.0)
-        texts.append(_update_text(names_of[p], lr_text, p.data, grad, p.data - lr * grad))
+        new = p.data - cast(float, lr) * grad  # params come with an lr (checked above)
+        texts.append(_update_text(names_of[p], lr_text, p.data, grad, new))
 
     nodes = []
     for i, v in enumerate(values):
@@ -332,7 +334,7 @@ def explore(
         if record is None:
             nodes.append({"name": names[i], "value": _json_number(v.data)})
             continue
-        node = {
+        node: dict[str, Any] = {
             "name": names[i],
             "op": record.name,
             "symbol": record.symbol,
@@ -349,7 +351,7 @@ def explore(
     custom_locals = {
         str(index[step.node]): [_json_number(u.local) for u in step.updates]
         for step in steps
-        if records[index[step.node]].custom
+        if cast(_OpRecord, records[index[step.node]]).custom
     }
     data = {
         "title": title if title is not None else names[0],
