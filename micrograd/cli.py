@@ -47,6 +47,8 @@ def parse_expression(text: str, values: dict[str, Value]) -> Value:
     >>> x = Value(2.0, label="x")
     >>> parse_expression("tanh(x) * 2 - x ** 2", {"x": x}).data  # doctest: +ELLIPSIS
     -2.07...
+    >>> parse_expression("2 * 3", {})  # no inputs: still a Value
+    Value(data=6.0, grad=0.0)
     >>> parse_expression("__import__('os')", {})
     Traceback (most recent call last):
     ...
