@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Sequence
 from operator import attrgetter, mul
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from micrograd.engine import Value, is_grad_enabled, linear, sigmoid, sum_left_to_right
 from micrograd.nn.module import Module
@@ -118,7 +118,7 @@ class Neuron(Module):
             raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
         self.activation = _check_activation(activation)
         self._activate = _ACTIVATE[self.activation]
-        rng = random if rng is None else rng
+        rng = cast(random.Random, random) if rng is None else rng  # the module has the same methods
         self.w = [Value(_initial_weight(rng, init, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0)
         self.fused = fused
@@ -187,7 +187,15 @@ class Layer(Module):
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
 
 
-class MLP(Module):
+if TYPE_CHECKING:  # typing_extensions only for type checkers: a TypeVar default (PEP 696)
+    from typing_extensions import TypeVar as TypeVarWithDefault
+
+    Output = TypeVarWithDefault("Output", bound=Value | list[Value], default=Value)
+else:
+    Output = TypeVar("Output")
+
+
+class MLP(Module, Generic[Output]):
     """A multi-layer perceptron.
 
     Args:
@@ -200,6 +208,10 @@ class MLP(Module):
             ``random`` module, so ``random.seed`` works as in micrograd.
         fused: each neuron's weighted sum as one node (default, fast) or op
             by op (``fused=False``, the graph to draw when teaching).
+
+    Calling it gives a Value for one output, else a list of Values.  Type checkers
+    take ``MLP(...)`` to have one output; for several, say so:
+    ``model: MLP[list[Value]] = MLP(2, [16, 3])``.
 
     >>> model = MLP(3, [4, 4, 1], activation="tanh", rng=random.Random(42))
     >>> model.summary()
@@ -236,12 +248,12 @@ class MLP(Module):
             for i in range(len(self.nouts))
         ]
 
-    def __call__(self, x: Input | Sequence[Input]) -> Value | list[Value]:
+    def __call__(self, x: Input | Sequence[Input]) -> Output:
         if not is_grad_enabled():  # nothing to record: compute on plain floats
-            return self._evaluate(x)
+            return cast(Output, self._evaluate(x))
         for layer in self.layers:
             x = layer(x)
-        return x
+        return cast(Output, x)
 
     def _evaluate(self, x: Input | Sequence[Input]) -> Value | list[Value]:
         xs = [_data(v) if isinstance(v, Value) else float(v) for v in _as_list(x)]
@@ -314,7 +326,7 @@ class MLP(Module):
         _write_atomically(Path(path), text)
 
     @classmethod
-    def load(cls, path: str | Path, fused: bool = True) -> MLP:
+    def load(cls, path: str | Path, fused: bool = True) -> MLP[Any]:
         """A new MLP from a file written by :meth:`save`.
 
         Raises:
@@ -344,7 +356,7 @@ class MLP(Module):
         return cls._from_document(document, str(path), fused)
 
     @classmethod
-    def _from_document(cls, document: Any, source: str, fused: bool) -> MLP:
+    def _from_document(cls, document: Any, source: str, fused: bool) -> MLP[Any]:
         def fail(why: str) -> ValueError:
             return ValueError(f"MLP.load: {source}: {why}")
 
@@ -377,7 +389,8 @@ class MLP(Module):
                 )
                 if not ok:
                     raise fail(f"layer {i} neuron {j} needs {sizes[i]} numeric weights and a bias")
-        model = cls(nin, nouts, activation, output_activation, rng=random.Random(0), fused=fused)
+        width = cast(int, nin)  # checked above
+        model = cls(width, nouts, activation, output_activation, rng=random.Random(0), fused=fused)
         for layer, saved_layer in zip(model.layers, layers):
             for neuron, saved in zip(layer.neurons, saved_layer):
                 for w, data in zip(neuron.w, saved["w"]):
