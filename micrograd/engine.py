@@ -78,8 +78,10 @@ class Op:
     0.75
     """
 
-    __slots__ = ("apply", "arity", "base", "constant_first", "custom", "derivative", "name")
-    __slots__ += ("notation", "symbol")
+    __slots__ = (
+        "apply", "arity", "base", "constant_first", "custom", "derivative", "name", "notation",
+        "symbol",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -373,6 +375,14 @@ class Value:
     # _count: during a pass over a shared graph, how many of this node's consumers
     #   have yet to pass their gradient back; read only beside its pass's token.
     __slots__ = ("_a", "_b", "_count", "_da", "_db", "_kind", "_mark", "data", "grad", "label")
+    # For type checkers: what each slot holds depends on the kind of node, as above.
+    _a: Any
+    _b: Any
+    _count: int
+    _da: Any
+    _db: Any
+    _kind: Op | None
+    _mark: object
 
     def __init__(
         self,
