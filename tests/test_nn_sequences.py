@@ -5,6 +5,8 @@ import math
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from micrograd.engine import Value, grad, total
 from micrograd.nn import (
@@ -233,3 +235,29 @@ def test_rmsnorm_gives_unit_root_mean_square_and_zero_stays_zero():
     zeros = rmsnorm([Value(0.0), Value(0.0)])
     total(zeros).backward()
     assert [v.data for v in zeros] == [0.0, 0.0]
+
+
+# --- Properties ------------------------------------------------------------------------
+
+logit_lists = st.lists(
+    st.floats(min_value=-1000, max_value=1000, allow_nan=False), min_size=1, max_size=8
+)
+
+
+@given(logit_lists, st.floats(min_value=-100, max_value=100))
+def test_softmax_is_unchanged_by_adding_a_constant_to_every_logit(logits, shift):
+    plain = [p.data for p in softmax(logits)]
+    shifted = [p.data for p in softmax([z + shift for z in logits])]
+    assert shifted == pytest.approx(plain, abs=1e-12)
+    assert sum(plain) == pytest.approx(1.0, abs=1e-12)
+
+
+@given(logit_lists)
+def test_log_softmax_exponentiated_is_softmax_and_its_gradient_is_finite(logits):
+    values = [Value(z) for z in logits]
+    logs = log_softmax(values)
+    assert [math.exp(lp.data) for lp in logs] == pytest.approx(
+        [p.data for p in softmax(logits)], abs=1e-12
+    )
+    total([lp * (k + 1) for k, lp in enumerate(logs)]).backward()
+    assert all(math.isfinite(v.grad) for v in values)
