@@ -25,16 +25,14 @@ NOT_SOURCE = (
 
 
 def source_files(folder: Path) -> list[Path]:
-    return [
-        path
-        for path in folder.rglob("*")
-        if path.is_file()
-        and not any(
-            fnmatch(part, pattern)
-            for part in path.relative_to(folder).parts
-            for pattern in NOT_SOURCE
-        )
-    ]
+    def source(name: str) -> bool:
+        return not any(fnmatch(name, pattern) for pattern in NOT_SOURCE)
+
+    found = []
+    for directory, subdirectories, names in os.walk(folder):
+        subdirectories[:] = [d for d in subdirectories if source(d)]  # don't enter a venv
+        found += [Path(directory, name) for name in names if source(name)]
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -158,11 +156,10 @@ WRONG_HINT = re.compile(r"pip install [\"']?micrograd(?!-stepwise)\b")
 
 
 def test_every_install_hint_names_the_distribution():
-    files = [ROOT / "README.md", *ROOT.glob("*/**/*.py")]
+    files = [path for path in source_files(ROOT) if path.suffix in (".py", ".md")]
     wrong = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
         for path in files
-        if ".venv" not in path.parts and "build" not in path.parts
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if WRONG_HINT.search(line)
     ]
