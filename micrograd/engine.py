@@ -900,12 +900,11 @@ def _linear_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
 
 def _linear_relu_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
     # the same, times the slope of the relu: exactly 1 or 0 (NaN for NaN)
+    # (0 * d keeps the sign of d: -0.0 for a negative weight, as the explorer shows.)
     slope = _step(out)
     if slope == 1.0:
         return _linear_rule(operands, out)
-    if slope == 0.0:
-        return (0.0,) * len(operands)
-    return tuple(slope * d for d in _linear_rule(operands, out))
+    return tuple([slope * d for d in _linear_rule(operands, out)])
 
 
 def _linear_relu(weights: Sequence[Value], inputs: Sequence[Value | Number], bias: Value) -> Value:
