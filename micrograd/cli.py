@@ -351,7 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         help="run a demo (no NAME: list them)",
-        description="Run a demo: worked-example, xor, moons or spirals. With no NAME, list "
+        description="Run a demo: worked-example, xor, moons, spirals, cnn, names or bptt. "
+        "With no NAME, list "
         "them. Training demos take --steps N, --seed S, --quiet and --out DIR (pictures); "
         "see micrograd demo NAME --help.",
         add_help=False,  # --help after NAME belongs to the demo: see its own options

@@ -217,3 +217,12 @@ def test_spirals_picture_draws_each_class_in_its_own_strong_colour(tmp_path):
         # the data points are drawn in the class colour itself, unblended
         near = (abs(pixels - color) < 0.02).all(axis=2)
         assert near.sum() > 20, color
+
+
+def test_demo_help_names_every_demo():
+    from micrograd.demos import DEMOS
+
+    done = demo("--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    assert all(name in text for name in DEMOS)
