@@ -254,10 +254,15 @@ def _nary(operands: tuple[Value, ...], data: float, op: Op, local: tuple, consta
     return out
 
 
+_LARGEST_EXACT_INT = 2**53  # ints up to this size are floats exactly, and quickly
+
+
 def _number(data: object, op: str) -> float:
     """A real number as a Python float, or a clear error naming the op and the value."""
     if type(data) is float:
         return data
+    if type(data) is int and -_LARGEST_EXACT_INT <= data <= _LARGEST_EXACT_INT:  # 2 * x, 1 - x
+        return float(data)
     if isinstance(data, (Value, str, bytes, complex)):
         raise TypeError(f"{op}: expected a real number, got {data!r} ({type(data).__name__})")
     item = getattr(data, "item", None)  # numpy scalars, including numpy's bool
@@ -306,13 +311,6 @@ def _sin(x: Any) -> Any:
 
 def _cos(x: Any) -> Any:
     return x.cos() if isinstance(x, Value) else math.cos(x)
-
-
-def _step(x: Any) -> float:
-    """1 above 0, 0 at and below 0, NaN for NaN: the slope of relu."""
-    if type(x) is not float:
-        x = _data(x)
-    return 1.0 if x > 0 else 0.0 if x <= 0 else math.nan
 
 
 def _sign(x: Any) -> float:
@@ -381,15 +379,12 @@ class Value:
     # _mark: the token of the latest backward pass that reached this node.  Each
     #   pass makes a new token, so one that was interrupted leaves nothing behind
     #   that the next could mistake for its own.
-    # _count: during a pass over a shared graph, how many of this node's consumers
-    #   have yet to pass their gradient back; read only beside its pass's token.
     # _label: the name given, unset until one is: most nodes never get one, and a
     #   store per node is a measurable share of building a graph.
-    __slots__ = ("_a", "_b", "_count", "_da", "_db", "_kind", "_label", "_mark", "data", "grad")
+    __slots__ = ("_a", "_b", "_da", "_db", "_kind", "_label", "_mark", "data", "grad")
     # For type checkers: what each slot holds depends on the kind of node, as above.
     _a: Any
     _b: Any
-    _count: int
     _da: Any
     _db: Any
     _kind: Op | None
@@ -554,7 +549,9 @@ class Value:
     # call less per node is about a tenth of the time it takes to build a graph.
 
     def __add__(self, other: Value | Number) -> Value:
-        if isinstance(other, Value):
+        if type(other) is float:  # first: a number is the cheaper test
+            c = other
+        elif isinstance(other, Value):
             data = self.data + other.data
             if _open_no_grad_blocks and not _recording.get():
                 return _leaf(data)
@@ -567,7 +564,8 @@ class Value:
             out._kind = ADD
             out._mark = None
             return out
-        c = other if type(other) is float else _number(other, "+")
+        else:
+            c = _number(other, "+")
         data = self.data + c
         if _open_no_grad_blocks and not _recording.get():
             return _leaf(data)
@@ -605,7 +603,9 @@ class Value:
         return _folded(self, c, c - self.data, SUB_REFLECTED)
 
     def __mul__(self, other: Value | Number) -> Value:
-        if isinstance(other, Value):
+        if type(other) is float:  # first: a number is the cheaper test
+            c = other
+        elif isinstance(other, Value):
             a, b = self.data, other.data
             data = a * b
             if _open_no_grad_blocks and not _recording.get():
@@ -619,7 +619,8 @@ class Value:
             out._kind = MUL
             out._mark = None
             return out
-        c = other if type(other) is float else _number(other, "*")
+        else:
+            c = _number(other, "*")
         a = self.data
         data = a * c
         if _open_no_grad_blocks and not _recording.get():
@@ -974,34 +975,44 @@ def linear(
         xd = None
     if xd is not None:
         out = sum_left_to_right(map(mul, wd, xd), bias.data)
-        if activation is not None and out <= 0:
-            out = 0.0
-        local = op.derivative((*wd, *xd, bias.data), out)
+        local = _weighted_sum_slopes(wd, xd)  # the rule's own parts, without repacking
+        if activation is not None:
+            out = 0.0 if out <= 0 else out
+            local = _through_relu(local, out)
         return _nary((*weights, *inputs, bias), out, op, local, None)  # type: ignore[arg-type]
     numbers_in = [x for x in inputs if not isinstance(x, Value)]
     if len(numbers_in) != n:  # a mix of Values and numbers: numbers become leaves
         return linear(weights, [x if isinstance(x, Value) else Value(x) for x in inputs], bias)
     xs = tuple(x if type(x) is float else _number(x, "linear") for x in inputs)
     out = sum_left_to_right(map(mul, wd, xs), bias.data)
-    if activation is not None and out <= 0:
-        out = 0.0
-    local = op.derivative((*wd, *xs, bias.data), out)
+    local = _weighted_sum_slopes(wd, xs)
+    if activation is not None:
+        out = 0.0 if out <= 0 else out
+        local = _through_relu(local, out)
     return _nary((*weights, bias), out, op, (*local[:n], local[-1]), xs)
 
 
 def _linear_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
-    # operands (w1..wn, x1..xn, bias): d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1
-    n = (len(operands) - 1) // 2
-    return (*operands[n : 2 * n], *operands[:n], 1.0)
+    n = (len(operands) - 1) // 2  # operands (w1..wn, x1..xn, bias)
+    return _weighted_sum_slopes(operands[:n], operands[n : 2 * n])
+
+
+def _weighted_sum_slopes(weights: Sequence[Any], inputs: Sequence[Any]) -> tuple[Any, ...]:
+    # d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1
+    return (*inputs, *weights, 1.0)
 
 
 def _linear_relu_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
-    # the same, times the slope of the relu: exactly 1 or 0 (NaN for NaN)
-    # (0 * d keeps the sign of d: -0.0 for a negative weight, as the explorer shows.)
-    slope = _step(out)
+    return _through_relu(_linear_rule(operands, out), out)
+
+
+def _through_relu(slopes: tuple[Any, ...], out: Any) -> tuple[Any, ...]:
+    # Each slope times relu's: exactly 1 or 0 (NaN for NaN).  0 * d keeps the sign
+    # of d: -0.0 for a negative weight, as the explorer shows.
+    slope = Value._relu_rule(out, out)
     if slope == 1.0:
-        return _linear_rule(operands, out)
-    return tuple([slope * d for d in _linear_rule(operands, out)])
+        return slopes
+    return tuple([slope * d for d in slopes])
 
 
 def _linear_relu(weights: Sequence[Value], inputs: Sequence[Value | Number], bias: Value) -> Value:
@@ -1296,124 +1307,83 @@ def _operand_values(node: Value) -> tuple[Value, ...]:
     return (node._a, b)
 
 
-def _count_consumers(root: Value, reset_grads: bool) -> object:
-    """Give each non-leaf node under root, in ``_count``, the number of nodes of
-    this graph that use it, and return this pass's token (in each node's
-    ``_mark``).  A count is valid only beside its pass's token, so one left by
-    an interrupted pass is never read.  With ``reset_grads``, each intermediate
-    node's grad is set to 0 as it is found.
+def _postorder(root: Value, reset_grads: bool) -> list[Value]:
+    """The non-leaf nodes under root, each after its operands (depth first,
+    operands in order, so close to the order they were made in).  With
+    ``reset_grads``, each one's grad is set to 0 as it is found.
 
-    The hot loop of a shared graph's backward pass: one or two operands, the
-    usual cases, are written out, so that no tuple is made for them.
+    Iterative: a node on the stack is entered once (marked with this pass's
+    token, so a mark left by an interrupted pass is never taken for this one's),
+    and emitted when the None pushed under its operands comes back up.
     """
     token = object()
-    root._mark = token
-    root._count = 0
-    found = [root]
-    visit = found.append
-    for node in found:  # the list grows as it is walked
+    order: list[Value] = []
+    emit = order.append
+    stack: list[Value | None] = [root]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node = pop()
+        if node is None:  # all of a node's operands are done: it comes next
+            emit(pop())  # type: ignore[arg-type]
+            continue
+        if node._mark is token:  # reached before by another path
+            continue
+        node._mark = token
         if reset_grads:  # intermediate nodes hold the gradient of this call only
             node.grad = 0.0
+        push(node)
+        push(None)
+        # Operands pushed last first, so that the first is done first.
         b = node._b
-        a = node._a
-        if b is _MANY or b is _BY_HAND:
-            for a in node._a:
-                if a._kind is not None:
-                    if a._mark is token:
-                        a._count += 1
-                    else:
-                        a._mark = token
-                        a._count = 1
-                        visit(a)
-            continue
-        if a._kind is not None:  # the first of one or two operands
-            if a._mark is token:
-                a._count += 1
-            else:
-                a._mark = token
-                a._count = 1
-                visit(a)
-        if b is not None and b._kind is not None:  # the second
-            if b._mark is token:
-                b._count += 1
-            else:
-                b._mark = token
-                b._count = 1
-                visit(b)
-    return token
+        if b is None:
+            a = node._a
+            if a._kind is not None and a._mark is not token:
+                push(a)
+        elif b is _MANY or b is _BY_HAND:
+            for a in reversed(node._a):
+                if a._kind is not None and a._mark is not token:
+                    push(a)
+        else:
+            if b._kind is not None and b._mark is not token:
+                push(b)
+            a = node._a
+            if a._kind is not None and a._mark is not token:
+                push(a)
+    return order
 
 
 def _graph_order(root: Value) -> list[Value]:
-    """Kahn's algorithm: a node comes once every node that uses it has come.
+    """Every node before its operands: the reverse of :func:`_postorder`.
     :func:`_backward_graph` visits nodes in this order (keep the two in step)."""
-    _count_consumers(root, reset_grads=False)
-    order = []
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for parent in _operand_values(node):
-            if parent._kind is not None:
-                parent._count -= 1
-                if not parent._count:
-                    ready.append(parent)
+    order = _postorder(root, reset_grads=False)
+    order.reverse()
     return order
 
 
 def _backward_graph(root: Value) -> None:
-    """Backpropagate through any graph: count each node's consumers, then apply
-    the chain rule at a node once all of them have passed their gradient back."""
-    _count_consumers(root, reset_grads=True)
+    """Backpropagate through any graph: order its nodes, then apply the chain
+    rule at each one, every node after all the nodes that use it.
+
+    The hot loop of a shared graph's backward pass: one or two operands, the
+    usual cases, are written out, so that no tuple is made for them.
+    """
+    order = _postorder(root, reset_grads=True)
     root.grad = 1.0
-    ready = [root]
-    release = ready.append
-    while ready:
-        node = ready.pop()
+    for node in reversed(order):
+        # The chain rule: each operand's gradient grows by local derivative * g.
         g = node.grad
         b = node._b
-        # The chain rule: each operand's gradient grows by local derivative * g.
-        # Then an operand is ready once every node that uses it has passed back.
         if b is None:  # one operand
-            a = node._a
-            a.grad += node._da * g
-            if a._kind is not None:
-                count = a._count - 1
-                a._count = count
-                if not count:
-                    release(a)
-            continue
-        if b is _MANY:
+            node._a.grad += node._da * g
+        elif b is _MANY:
             for a, local in zip(node._a, node._da):
                 a.grad += local * g
-                if a._kind is not None:
-                    count = a._count - 1
-                    a._count = count
-                    if not count:
-                        release(a)
-            continue
-        if b is _BY_HAND:
+        elif b is _BY_HAND:
             node._da()  # micrograd 0.1.0's own step
         else:  # two operands
-            a = node._a
-            a.grad += node._da * g
+            node._a.grad += node._da * g
             b.grad += node._db * g
-            if a._kind is not None:
-                count = a._count - 1
-                a._count = count
-                if not count:
-                    release(a)
-            if b._kind is not None:
-                count = b._count - 1
-                b._count = count
-                if not count:
-                    release(b)
-            continue
-        for a in node._a:
-            if a._kind is not None:
-                count = a._count - 1
-                a._count = count
-                if not count:
-                    release(a)
 
 
 def backward_order(root: Value) -> list[Value]:
