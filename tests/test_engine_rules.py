@@ -81,3 +81,34 @@ def test_every_earlier_import_path_still_works():
 
     assert EngineValue is micrograd.Value
     assert node_names is micrograd.node_names and grad is micrograd.grad
+
+
+@pytest.mark.parametrize("name", [n for n, op in OPS.items() if op.slopes is not None])
+@pytest.mark.parametrize("a, b", [(0.0, 0.0), (-3.5, 2.0), (1e300, -1e-300), (2.0, math.inf)])
+def test_a_constant_rule_is_the_same_wherever_it_is_asked(name, a, b):
+    # Op.slopes stands in for the rule when a node is built; it must be the rule's value.
+    op = OPS[name]
+    out = op.apply(Value(a), Value(b)).data if math.isfinite(a + b) else math.nan
+    assert op.slopes == op.derivative(a, b, out)
+    assert op.reflected().slopes == op.slopes
+
+
+def test_nodes_built_without_their_builder_match_the_rule():
+    # +, *, tanh and relu fill in their nodes themselves; their local derivatives are
+    # still the rule's, for Value and number operands, either way round.
+    x, y = Value(0.7), Value(-1.3)
+    cases = [
+        (x + y, OPS["add"].derivative(0.7, -1.3, -0.6)),
+        (x + 2.0, (1.0,)),
+        (2 + x, (1.0,)),
+        (x * y, OPS["mul"].derivative(0.7, -1.3, 0.7 * -1.3)),
+        (x * 3, (3.0,)),
+        (3.0 * x, (3.0,)),
+        (x.tanh(), (OPS["tanh"].derivative(0.7, math.tanh(0.7)),)),
+        (y.relu(), (0.0,)),
+        (x.relu(), (1.0,)),
+    ]
+    for node, expected in cases:
+        assert local_derivatives(node) == tuple(expected), node
+    assert Value(math.nan).relu().data != Value(math.nan).relu().data  # NaN stays NaN
+    assert math.isnan(local_derivatives(Value(math.nan).relu())[0])
