@@ -254,7 +254,8 @@ def _nary(operands: tuple[Value, ...], data: float, op: Op, local: tuple, consta
     return out
 
 
-_LARGEST_EXACT_INT = 2**53  # ints up to this size are floats exactly, and quickly
+# Ints this small convert with no risk of overflow, so they skip the checks below.
+_LARGEST_EXACT_INT = 2**53
 
 
 def _number(data: object, op: str) -> float:
@@ -1009,7 +1010,7 @@ def _linear_relu_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:
 def _through_relu(slopes: tuple[Any, ...], out: Any) -> tuple[Any, ...]:
     # Each slope times relu's: exactly 1 or 0 (NaN for NaN).  0 * d keeps the sign
     # of d: -0.0 for a negative weight, as the explorer shows.
-    slope = Value._relu_rule(out, out)
+    slope = Value._relu_rule(out, out)  # relu's rule reads only its output
     if slope == 1.0:
         return slopes
     return tuple([slope * d for d in slopes])
@@ -1295,16 +1296,6 @@ def _tree_order(root: Value) -> list[Value] | None:
                 parent._mark = mark
                 waiting.append(parent)
     return order
-
-
-def _operand_values(node: Value) -> tuple[Value, ...]:
-    """node.parents, for the passes: the same tuple, without the property's checks."""
-    b = node._b
-    if b is None:
-        return (node._a,)
-    if b is _MANY or b is _BY_HAND:
-        return node._a
-    return (node._a, b)
 
 
 def _postorder(root: Value, reset_grads: bool) -> list[Value]:
