@@ -1303,45 +1303,68 @@ def _postorder(root: Value, reset_grads: bool) -> list[Value]:
     operands in order, so close to the order they were made in).  With
     ``reset_grads``, each one's grad is set to 0 as it is found.
 
-    Iterative: a node on the stack is entered once (marked with this pass's
-    token, so a mark left by an interrupted pass is never taken for this one's),
-    and emitted when the None pushed under its operands comes back up.
+    Iterative.  A node is marked with this pass's token as it is entered (so a
+    mark left by an interrupted pass is never taken for this one's), and goes
+    straight down into its first operand still to do, leaving itself, a None
+    and any later operand on the stack; it is emitted when that None comes back
+    up, or at once if it has nothing left to do.  Going down without the stack
+    matters: most nodes in a hand-written graph have one new operand.
     """
     token = object()
+    many, by_hand = _MANY, _BY_HAND
     order: list[Value] = []
     emit = order.append
-    stack: list[Value | None] = [root]
+    stack: list[Value | None] = []
     push = stack.append
     pop = stack.pop
-    while stack:
-        node = pop()
-        if node is None:  # all of a node's operands are done: it comes next
-            emit(pop())  # type: ignore[arg-type]
-            continue
-        if node._mark is token:  # reached before by another path
-            continue
-        node._mark = token
+    node = root
+    root._mark = token
+    while True:
         if reset_grads:  # intermediate nodes hold the gradient of this call only
             node.grad = 0.0
-        push(node)
-        push(None)
-        # Operands pushed last first, so that the first is done first.
         b = node._b
-        if b is None:
+        if b is None:  # one operand
             a = node._a
             if a._kind is not None and a._mark is not token:
-                push(a)
-        elif b is _MANY or b is _BY_HAND:
+                push(node)
+                push(None)
+                a._mark = token
+                node = a
+                continue
+            emit(node)
+        elif b is many or b is by_hand:  # a tuple of operands: pushed last first
+            push(node)
+            push(None)
             for a in reversed(node._a):
                 if a._kind is not None and a._mark is not token:
                     push(a)
-        else:
-            if b._kind is not None and b._mark is not token:
-                push(b)
+        else:  # two operands
             a = node._a
             if a._kind is not None and a._mark is not token:
-                push(a)
-    return order
+                push(node)
+                push(None)
+                if b._kind is not None and b._mark is not token:
+                    push(b)
+                a._mark = token
+                node = a
+                continue
+            if b._kind is not None and b._mark is not token:
+                push(node)
+                push(None)
+                b._mark = token
+                node = b
+                continue
+            emit(node)
+        while stack:  # the next node to enter, emitting those now done
+            waiting = pop()
+            if waiting is None:
+                emit(pop())  # type: ignore[arg-type]
+            elif waiting._mark is not token:
+                waiting._mark = token
+                node = waiting
+                break
+        else:
+            return order
 
 
 def _graph_order(root: Value) -> list[Value]:
@@ -1360,6 +1383,7 @@ def _backward_graph(root: Value) -> None:
     usual cases, are written out, so that no tuple is made for them.
     """
     order = _postorder(root, reset_grads=True)
+    many, by_hand = _MANY, _BY_HAND
     root.grad = 1.0
     for node in reversed(order):
         # The chain rule: each operand's gradient grows by local derivative * g.
@@ -1367,11 +1391,11 @@ def _backward_graph(root: Value) -> None:
         b = node._b
         if b is None:  # one operand
             node._a.grad += node._da * g
-        elif b is _MANY:
+        elif b is many:
             for a, local in zip(node._a, node._da):
                 a.grad += local * g
-        elif b is _BY_HAND:
-            node._da()  # micrograd 0.1.0's own step
+        elif b is by_hand:  # micrograd 0.1.0's own step
+            node._da()
         else:  # two operands
             node._a.grad += node._da * g
             b.grad += node._db * g
