@@ -968,19 +968,14 @@ def linear(
         raise ValueError(f"linear: {n} weights and {len(inputs)} inputs (need n >= 1 of each)")
     if activation not in (None, "relu"):
         raise ValueError(f"linear: activation must be None or 'relu', got {activation!r}")
-    op = LINEAR if activation is None else LINEAR_RELU
-    wd = [w.data for w in weights]
     try:  # the usual case first: all inputs are Values
         xd = [x.data for x in inputs]  # type: ignore[union-attr]
     except AttributeError:
         xd = None
     if xd is not None:
-        out = sum_left_to_right(map(mul, wd, xd), bias.data)
-        local = _weighted_sum_slopes(wd, xd)  # the rule's own parts, without repacking
-        if activation is not None:
-            out = 0.0 if out <= 0 else out
-            local = _through_relu(local, out)
-        return _nary((*weights, *inputs, bias), out, op, local, None)  # type: ignore[arg-type]
+        return _linear_node(weights, inputs, xd, bias, activation is not None)  # type: ignore[arg-type]
+    op = LINEAR if activation is None else LINEAR_RELU
+    wd = [w.data for w in weights]
     numbers_in = [x for x in inputs if not isinstance(x, Value)]
     if len(numbers_in) != n:  # a mix of Values and numbers: numbers become leaves
         return linear(weights, [x if isinstance(x, Value) else Value(x) for x in inputs], bias)
@@ -991,6 +986,24 @@ def linear(
         out = 0.0 if out <= 0 else out
         local = _through_relu(local, out)
     return _nary((*weights, bias), out, op, (*local[:n], local[-1]), xs)
+
+
+def _linear_node(
+    weights: Sequence[Value],
+    inputs: Sequence[Value],
+    inputs_data: Sequence[float],
+    bias: Value,
+    relu: bool,
+) -> Value:
+    """linear() over Value inputs whose data has been read: ``nn.Layer`` reads it
+    once for all its neurons."""
+    wd = [w.data for w in weights]
+    out = sum_left_to_right(map(mul, wd, inputs_data), bias.data)
+    local = _weighted_sum_slopes(wd, inputs_data)  # the rule's own parts, not repacked
+    if relu:
+        out = 0.0 if out <= 0 else out
+        local = _through_relu(local, out)
+    return _nary((*weights, *inputs, bias), out, LINEAR_RELU if relu else LINEAR, local, None)
 
 
 def _linear_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:

@@ -82,6 +82,37 @@ def test_fused_and_op_by_op_neurons_give_the_same_numbers(activation):
     assert [p.grad for p in fused.parameters()] == [p.grad for p in unfused.parameters()]
 
 
+@pytest.mark.parametrize("activation", ["relu", "linear", "tanh"])
+def test_a_layer_of_fused_neurons_builds_the_nodes_each_neuron_builds(activation):
+    # Layer reads its inputs once for all its neurons; the nodes must be the same
+    # as each neuron's own, operand for operand and slope for slope.
+    layer = Layer(3, 5, activation=activation, rng=random.Random(7))
+    inputs = [Value(0.4), Value(-2.0), Value(1.5)]
+    together = layer(inputs)
+    one_by_one = [n(inputs) for n in layer.neurons]
+
+    def shape(node):  # leaves by identity; nodes by op, data, slopes and operands
+        if not node.parents:
+            return id(node)
+        return node.op, node.data, node._da, tuple(shape(p) for p in node.parents)
+
+    assert [shape(a) for a in together] == [shape(b) for b in one_by_one]
+    assert str([shape(a) for a in together]) == str([shape(b) for b in one_by_one])  # -0.0
+    if activation == "relu":
+        assert 0.0 < sum(out.data == 0.0 for out in together) < 5  # both sides of the kink
+
+
+def test_a_layer_with_an_op_by_op_neuron_or_number_inputs_builds_each_neuron_on_its_own():
+    layer = Layer(2, 3, rng=random.Random(3))
+    layer.neurons[1].fused = False
+    outs = layer([Value(0.5), Value(-1.0)])
+    assert [o.op for o in outs] == ["linear+relu", "relu", "linear+relu"]
+    mixed = Layer(2, 2, rng=random.Random(3))([1.0, Value(2.0)])  # numbers become leaves
+    assert [len(o.parents) for o in mixed] == [5, 5]
+    with pytest.raises(ValueError, match="expected 2 inputs, got 1"):
+        Layer(2, 2)([Value(1.0)])
+
+
 def test_activation_names_are_checked():
     with pytest.raises(ValueError, match="activation must be one of"):
         MLP(2, [2], activation="swish")

@@ -32,7 +32,14 @@ from operator import attrgetter, mul
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from micrograd.engine import Value, is_grad_enabled, linear, sigmoid, sum_left_to_right
+from micrograd.engine import (
+    Value,
+    _linear_node,
+    is_grad_enabled,
+    linear,
+    sigmoid,
+    sum_left_to_right,
+)
 from micrograd.nn.module import Module
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Neuron"]
@@ -60,6 +67,7 @@ _ACTIVATE_NUMBER = {
     "sigmoid": sigmoid,
 }
 _data = attrgetter("data")
+_fused = attrgetter("fused")
 
 
 def _check_activation(activation: str | None) -> str:
@@ -177,8 +185,34 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Input | Sequence[Input]) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
+        out = self._fused(x)
+        if out is None:
+            out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
+
+    def _fused(self, x: Input | Sequence[Input]) -> list[Value] | None:
+        """All the neurons' weighted sums at once, reading the inputs once, when
+        every neuron is fused, without tanh or sigmoid, and the inputs are Values of
+        the right number.  The same nodes as each neuron's own; None otherwise."""
+        neurons = self.neurons
+        if not neurons:
+            return None
+        activation = neurons[0].activation
+        if (
+            activation not in ("relu", "linear")
+            or not all(map(_fused, neurons))
+            or any(n.activation != activation for n in neurons)
+        ):
+            return None
+        inputs = _as_list(x)
+        if len(inputs) != len(neurons[0].w):
+            return None  # each neuron says what is wrong
+        try:
+            inputs_data = [v.data for v in inputs]  # type: ignore[union-attr]
+        except AttributeError:
+            return None  # numbers among the inputs: each neuron folds them in
+        relu = activation == "relu"
+        return [_linear_node(n.w, inputs, inputs_data, n.b, relu) for n in neurons]  # type: ignore[arg-type]
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
