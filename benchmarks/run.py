@@ -130,6 +130,15 @@ def gpt_figures(rounds: int, steps: int = 12) -> tuple[float, float]:
     return sum(best_times["microgpt"]) / sum(best_times["ours"]), worst
 
 
+def met(ratio: float, target: str) -> str:
+    """Whether an unrounded ratio meets a target such as ">= 60x" or "<= 1.2x"."""
+    if not target:
+        return ""
+    sign, bound = target.split()
+    limit = float(bound.rstrip("x"))
+    return "yes" if (ratio >= limit if sign == ">=" else ratio <= limit) else "no"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
@@ -197,9 +206,9 @@ def main() -> None:
     ]
     day = time.strftime("%Y-%m-%d")
     print(f"\nOne run, {args.rounds} interleaved rounds, best of each ({day}).\n")
-    print("| ratio | measured | target |\n|---|---|---|")
+    print("| ratio | measured | target | met? |\n|---|---|---|---|")
     for name, ratio, target in rows:
-        print(f"| {name} | {ratio:.2f}x | {target} |")
+        print(f"| {name} | {ratio:.2f}x | {target} | {met(ratio, target)} |")
     print("\n| figure | micrograd 0.1.0 | ours | tape |\n|---|---|---|---|")
     per_node = [f"{memory[k]['bytes_per_node']:.0f}" for k in (old_name, "ours", "tape")]
     print(f"| bytes per graph node (1e5-node chain) | {' | '.join(per_node)} |")
