@@ -22,7 +22,7 @@ sys.setrecursionlimit(1000)  # Python's default, whatever the caller set
 
 IMPLEMENTATION, WORKLOAD = sys.argv[1], sys.argv[2]
 CHAIN_STEPS = 10_000  # 3 ops each: 30,000 nodes
-ROUNDS = 5
+ROUNDS = 15
 
 
 def moons_data(n=100, seed=1337):
