@@ -143,6 +143,17 @@ def test_million_deep_chain_needs_no_recursion():
     assert x.grad == 1.0
 
 
+def test_million_deep_shared_graph_needs_no_recursion():
+    # Each level uses y twice, so backward() takes the ordering route, not the tree one.
+    assert sys.getrecursionlimit() <= 10_000
+    x = Value(0.5)
+    y = x
+    for _ in range(500_000):
+        y = (y + y) * 0.5  # two nodes a level: a million deep
+    y.backward()
+    assert x.grad == 1.0
+
+
 def test_backward_order_puts_each_node_before_its_parents():
     a = Value(1.0)
     b = a * 2
