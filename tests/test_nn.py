@@ -1,3 +1,4 @@
+import gc
 import json
 import math
 import random
@@ -8,7 +9,7 @@ from micrograd.datasets import make_moons, xor
 from micrograd.engine import Value
 from micrograd.losses import hinge, l2, mse
 from micrograd.nn import MLP, Layer, Module, Neuron
-from micrograd.optim import SGD, LinearDecay
+from micrograd.optim import SGD, Adam, LinearDecay
 
 # --- micrograd 0.1.0 defaults ----------------------------------------------------
 
@@ -111,6 +112,28 @@ def test_a_layer_with_an_op_by_op_neuron_or_number_inputs_builds_each_neuron_on_
     assert [len(o.parents) for o in mixed] == [5, 5]
     with pytest.raises(ValueError, match="expected 2 inputs, got 1"):
         Layer(2, 2)([Value(1.0)])
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_training_steps_leave_nothing_for_the_garbage_collector(fused):
+    # The README's tip (gc.disable() around a training loop) holds only if reference
+    # counting alone frees every graph: model, losses, backward and optimizer included.
+    model = MLP(2, [8, 8, 1], rng=random.Random(0), fused=fused)
+    optimizer = Adam(model.parameters(), lr=0.01)
+    X, labels = make_moons(20, noise=0.1, seed=1)
+    y = [2 * label - 1 for label in labels]
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            loss = hinge([model(x) for x in X], y) + 1e-4 * l2(model.parameters())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        del loss
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
 
 
 def test_activation_names_are_checked():
