@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import json
 import math
+import re
 import subprocess
 import sys
 import time
@@ -134,8 +135,10 @@ def met(ratio: float, target: str) -> str:
     """Whether an unrounded ratio meets a target such as ">= 60x" or "<= 1.2x"."""
     if not target:
         return ""
-    sign, bound = target.split()
-    limit = float(bound.rstrip("x"))
+    written = re.fullmatch(r"(>=|<=) ?([0-9.]+)x", target)
+    if written is None:
+        raise ValueError(f"a target is '>= Nx' or '<= Nx', got {target!r}")
+    sign, limit = written[1], float(written[2])
     return "yes" if (ratio >= limit if sign == ">=" else ratio <= limit) else "no"
 
 

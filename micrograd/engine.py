@@ -254,7 +254,8 @@ def _nary(operands: tuple[Value, ...], data: float, op: Op, local: tuple, consta
     return out
 
 
-# Ints this small convert with no risk of overflow, so they skip the checks below.
+# The fast path for small ints (2 * x, 1 - x): they convert to float exactly.  Larger
+# ones take the checks below, which catch those too large for a float.
 _LARGEST_EXACT_INT = 2**53
 
 
@@ -978,7 +979,8 @@ def linear(
     wd = [w.data for w in weights]
     numbers_in = [x for x in inputs if not isinstance(x, Value)]
     if len(numbers_in) != n:  # a mix of Values and numbers: numbers become leaves
-        return linear(weights, [x if isinstance(x, Value) else Value(x) for x in inputs], bias)
+        leaves = [x if isinstance(x, Value) else Value(x) for x in inputs]
+        return linear(weights, leaves, bias, activation)
     xs = tuple(x if type(x) is float else _number(x, "linear") for x in inputs)
     out = sum_left_to_right(map(mul, wd, xs), bias.data)
     local = _weighted_sum_slopes(wd, xs)
@@ -995,8 +997,8 @@ def _linear_node(
     bias: Value,
     relu: bool,
 ) -> Value:
-    """linear() over Value inputs whose data has been read: ``nn.Layer`` reads it
-    once for all its neurons."""
+    """linear() over Value inputs whose data has been read, with no checks: the
+    caller has made them (``nn.Layer`` reads the inputs once for all its neurons)."""
     wd = [w.data for w in weights]
     out = sum_left_to_right(map(mul, wd, inputs_data), bias.data)
     local = _weighted_sum_slopes(wd, inputs_data)  # the rule's own parts, not repacked
@@ -1317,14 +1319,16 @@ def _postorder(root: Value, reset_grads: bool) -> list[Value]:
     ``reset_grads``, each one's grad is set to 0 as it is found.
 
     Iterative.  A node is marked with this pass's token as it is entered (so a
-    mark left by an interrupted pass is never taken for this one's), and goes
-    straight down into its first operand still to do, leaving itself, a None
-    and any later operand on the stack; it is emitted when that None comes back
-    up, or at once if it has nothing left to do.  Going down without the stack
-    matters: most nodes in a hand-written graph have one new operand.
+    mark left by an interrupted pass is never taken for this one's).  A node with
+    one or two operands goes straight down into its first operand still to do,
+    leaving itself, a None and any later operand on the stack; a node with a
+    tuple of operands pushes itself, a None and all of them.  A node is emitted
+    when its None comes back up, or at once if it has nothing left to do.
+    Going down without the stack matters: most nodes in a hand-written graph
+    have one new operand.
     """
     token = object()
-    many, by_hand = _MANY, _BY_HAND
+    many, by_hand = _MANY, _BY_HAND  # locals: read once a node
     order: list[Value] = []
     emit = order.append
     stack: list[Value | None] = []
@@ -1396,7 +1400,7 @@ def _backward_graph(root: Value) -> None:
     usual cases, are written out, so that no tuple is made for them.
     """
     order = _postorder(root, reset_grads=True)
-    many, by_hand = _MANY, _BY_HAND
+    many, by_hand = _MANY, _BY_HAND  # locals: read once a node
     root.grad = 1.0
     for node in reversed(order):
         # The chain rule: each operand's gradient grows by local derivative * g.

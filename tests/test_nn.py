@@ -108,10 +108,36 @@ def test_a_layer_with_an_op_by_op_neuron_or_number_inputs_builds_each_neuron_on_
     layer.neurons[1].fused = False
     outs = layer([Value(0.5), Value(-1.0)])
     assert [o.op for o in outs] == ["linear+relu", "relu", "linear+relu"]
-    mixed = Layer(2, 2, rng=random.Random(3))([1.0, Value(2.0)])  # numbers become leaves
+    mixed_layer = Layer(2, 2, rng=random.Random(3))
+    mixed = mixed_layer([-5.0, Value(2.0)])  # numbers become leaves
     assert [len(o.parents) for o in mixed] == [5, 5]
+    assert [o.op for o in mixed] == ["linear+relu", "linear+relu"]  # the ReLU is kept
+    for neuron, out in zip(mixed_layer.neurons, mixed, strict=True):
+        z = neuron.w[0].data * -5.0 + neuron.w[1].data * 2.0
+        assert out.data == max(z, 0.0)
     with pytest.raises(ValueError, match="expected 2 inputs, got 1"):
         Layer(2, 2)([Value(1.0)])
+
+
+def test_a_layer_whose_neurons_differ_builds_each_neuron_on_its_own():
+    wider = Layer(2, 2, rng=random.Random(3))
+    wider.neurons[1] = Neuron(3)  # each neuron checks its own width
+    with pytest.raises(ValueError, match="expected 3 inputs, got 2"):
+        wider([Value(1.0), Value(2.0)])
+
+    class Doubled(Neuron):  # a subclass's own __call__ is used
+        def __call__(self, x):
+            return super().__call__(x) * 2
+
+    layer = Layer(2, 2, rng=random.Random(3))
+    plain = layer([Value(1.0), Value(0.5)])
+    layer.neurons = [Doubled(2, rng=random.Random(3)) for _ in range(2)]
+    for doubled, neuron in zip(layer.neurons, Layer(2, 2, rng=random.Random(3)).neurons):
+        doubled.w, doubled.b = neuron.w, neuron.b
+    assert [o.data for o in layer([Value(1.0), Value(0.5)])] == [2 * o.data for o in plain]
+    layer.neurons = [lambda x: x[0], lambda x: x[1]]  # any callable, as before
+    first, second = Value(1.0), Value(0.5)
+    assert layer([first, second]) == [first, second]
 
 
 @pytest.mark.parametrize("fused", [True, False])

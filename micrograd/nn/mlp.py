@@ -67,7 +67,6 @@ _ACTIVATE_NUMBER = {
     "sigmoid": sigmoid,
 }
 _data = attrgetter("data")
-_fused = attrgetter("fused")
 
 
 def _check_activation(activation: str | None) -> str:
@@ -185,28 +184,29 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Input | Sequence[Input]) -> Value | list[Value]:
-        out = self._fused(x)
+        out = self._all_at_once(x)
         if out is None:
             out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def _fused(self, x: Input | Sequence[Input]) -> list[Value] | None:
-        """All the neurons' weighted sums at once, reading the inputs once, when
-        every neuron is fused, without tanh or sigmoid, and the inputs are Values of
-        the right number.  The same nodes as each neuron's own; None otherwise."""
+    def _all_at_once(self, x: Input | Sequence[Input]) -> list[Value] | None:
+        """Every neuron's output node, reading the inputs once, when the neurons are
+        plain fused Neurons with the same width and a ReLU or no activation, and the
+        inputs are Values: the same nodes each neuron would build.  None otherwise,
+        and each neuron then builds its own (or says what is wrong)."""
+        inputs = _as_list(x)
+        width = len(inputs)
         neurons = self.neurons
-        if not neurons:
+        if not neurons or type(neurons[0]) is not Neuron:
             return None
         activation = neurons[0].activation
-        if (
-            activation not in ("relu", "linear")
-            or not all(map(_fused, neurons))
-            or any(n.activation != activation for n in neurons)
-        ):
+        if activation not in ("relu", "linear"):
             return None
-        inputs = _as_list(x)
-        if len(inputs) != len(neurons[0].w):
-            return None  # each neuron says what is wrong
+        for n in neurons:
+            if type(n) is not Neuron or not n.fused or n.activation != activation:
+                return None
+            if len(n.w) != width:
+                return None
         try:
             inputs_data = [v.data for v in inputs]  # type: ignore[union-attr]
         except AttributeError:
