@@ -1325,7 +1325,8 @@ def _postorder(root: Value, reset_grads: bool) -> list[Value]:
     tuple of operands pushes itself, a None and all of them.  A node is emitted
     when its None comes back up, or at once if it has nothing left to do.
     Going down without the stack matters: most nodes in a hand-written graph
-    have one new operand.
+    have one new operand.  The one- and two-operand cases are written out: one
+    branch for both, with flags, made this pass about 15% slower.
     """
     token = object()
     many, by_hand = _MANY, _BY_HAND  # locals: read once a node
