@@ -1,6 +1,8 @@
 """No pass leaves state behind that could poison the next one; no_grad is per thread."""
 
 import asyncio
+import random
+import sys
 import threading
 
 import pytest
@@ -69,6 +71,47 @@ def test_an_interrupted_grad_leaves_nothing_behind():
         grad(y, [x], create_graph=True)
     y.backward()
     assert x.grad == (2 * 2.0 + 1) * 2
+
+
+@pytest.mark.parametrize("stop_at", range(1, 5900, 131))  # the pass runs ~5,900 lines here
+def test_a_ctrl_c_anywhere_in_the_ordering_pass_leaves_nothing_behind(stop_at):
+    # Ctrl-C can land between any two lines of the pass that orders a shared graph:
+    # raise it there (through a tracer), then backpropagate again.
+    from micrograd.nn import MLP
+
+    model = MLP(2, [4, 4, 1], rng=random.Random(0), fused=False)
+
+    def loss():
+        return sum((model([Value(0.3 * i), Value(-0.2 * i)]) - 1) ** 2 for i in range(5))
+
+    expected = loss()
+    expected.backward()
+    want = [p.grad for p in model.parameters()]
+    interrupted = loss()
+    lines = 0
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_name != "_postorder":
+            return None
+
+        def each_line(frame, event, arg):
+            nonlocal lines
+            lines += 1
+            if lines == stop_at:
+                raise KeyboardInterrupt
+            return each_line
+
+        return each_line
+
+    sys.settrace(tracer)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            interrupted.backward()
+    finally:
+        sys.settrace(None)
+    model.zero_grad()
+    interrupted.backward()
+    assert [p.grad for p in model.parameters()] == want
 
 
 def test_no_grad_in_one_thread_leaves_the_others_recording():
