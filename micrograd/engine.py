@@ -47,6 +47,7 @@ __all__ = [
     "custom_op",
     "is_grad_enabled",
     "linear",
+    "linear_node",
     "no_grad",
     "sigmoid",
     "sum_left_to_right",
@@ -974,7 +975,7 @@ def linear(
     except AttributeError:
         xd = None
     if xd is not None:
-        return _linear_node(weights, inputs, xd, bias, activation is not None)  # type: ignore[arg-type]
+        return linear_node(weights, inputs, xd, bias, activation is not None)  # type: ignore[arg-type]
     op = LINEAR if activation is None else LINEAR_RELU
     wd = [w.data for w in weights]
     numbers_in = [x for x in inputs if not isinstance(x, Value)]
@@ -990,7 +991,7 @@ def linear(
     return _nary((*weights, bias), out, op, (*local[:n], local[-1]), xs)
 
 
-def _linear_node(
+def linear_node(
     weights: Sequence[Value],
     inputs: Sequence[Value],
     inputs_data: Sequence[float],

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from micrograd.engine import (
     Value,
-    _linear_node,
     is_grad_enabled,
     linear,
+    linear_node,
     sigmoid,
     sum_left_to_right,
 )
@@ -212,7 +212,7 @@ class Layer(Module):
         except AttributeError:
             return None  # numbers among the inputs: each neuron folds them in
         relu = activation == "relu"
-        return [_linear_node(n.w, inputs, inputs_data, n.b, relu) for n in neurons]  # type: ignore[arg-type]
+        return [linear_node(n.w, inputs, inputs_data, n.b, relu) for n in neurons]  # type: ignore[arg-type]
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
