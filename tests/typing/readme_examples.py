@@ -1,8 +1,8 @@
-"""The README's examples as a user's typed script: `mypy --strict` must pass on it.
+"""The examples of README.md and docs/*.md as a user's typed script: `mypy --strict` must pass.
 
 tests/typing/test_mypy.py runs mypy on this file (and runs it, so every line is real).  Each
-section follows a README section; where a user would need a cast or an isinstance
-check only to satisfy mypy, the library's types are too loose and should be fixed
+section follows a section of the README or a docs page; where a user would need a cast or an
+isinstance check only to satisfy mypy, the library's types are too loose and should be fixed
 there instead.
 """
 
@@ -101,7 +101,7 @@ def drawing() -> None:
     assert page.steps > 0 and page.save(folder / "page.html").exists()
 
 
-# Checking gradients: the README's test_my_ops.py, typed.
+# Checking gradients: docs/testing-gradients.md's test_my_ops.py, typed.
 cube = custom_op("cube", lambda x: x**3, lambda x, out: (3 * x**2,))
 
 
