@@ -35,7 +35,8 @@ from micrograd.demos import _common
 
 from micrograd import no_grad
 from micrograd.datasets import remember_first
-from micrograd.engine import Value, grad, total
+from micrograd.backprop import grad
+from micrograd.engine import Value, total
 from micrograd.losses import binary_cross_entropy_with_logits
 from micrograd.nn import Linear, LSTMCell, RNNCell, unroll
 from micrograd.optim import Adam, LinearDecay

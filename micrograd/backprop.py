@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, overload
 
-from micrograd.engine import Value, _local_derivatives, _operands, backward_order
+from micrograd.engine import Value
+from micrograd.traversal import backward_order
 
 __all__ = ["backward_order", "grad", "local_derivatives"]
 
@@ -36,11 +37,11 @@ def local_derivatives(node: Value, create_graph: bool = False) -> tuple[Any, ...
     [0.0...]
     """
     if not create_graph:
-        return _local_derivatives(node)
-    op = node._kind
+        return node.local_derivatives
+    op = node.op_entry
     if op is None:
         return ()
-    operands = _operands(node)
+    operands = node.operands
     if op.arity == 1:
         return (op.derivative(operands[0], node),)
     if op.arity == 2:

@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import NoReturn
 
 from micrograd.engine import OPS, Value
-from micrograd.viz import RendererNotFound, explore, render
+from micrograd.viz import RendererNotFound, draw_step, explore, render
 
 # The one-operand functions of the engine's catalogue: a new op is callable here unasked.
 FUNCTIONS = tuple(name for name, op in OPS.items() if op.notation == "call" and op.arity == 1)
@@ -223,7 +223,7 @@ def _write_steps(out: Value, directory: Path) -> list[str]:
     lines = []
     for count, step in enumerate(out.backward_steps(), start=1):
         lines.append(str(step))
-        _render(step.draw(), directory / f"step-{count:03d}.svg", f"--steps {directory}")
+        _render(draw_step(step), directory / f"step-{count:03d}.svg", f"--steps {directory}")
     _render(out, directory / "final.svg", f"--steps {directory}")
     lines.append(f"wrote {len(lines)} steps and final.svg to {directory}")
     return lines

@@ -1,7 +1,10 @@
 """Seeing backprop as text: node names, formulas, and the chain rule step by step.
 
-Every function here reads the graph and the engine's catalogue of ops
-(:data:`micrograd.engine.OPS`); none needs Graphviz.
+Every function here reads a graph through the nodes' own public attributes
+(``parents``, ``operands``, ``local_derivatives``, ``op_entry``, ``data``,
+``grad``, ``label``) and the catalogue entries the nodes carry.  So it imports
+nothing from the engine and sits below it: ``Value.explain()``, ``Value.tree()``
+and ``Value.backward_steps()`` call it with a plain import.  None needs Graphviz.
 
     >>> from micrograd.engine import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -19,12 +22,13 @@ and how to see it; their cost grows with what they print, not with the graph.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from micrograd.engine import Op, Value, _local_derivatives, _operands, backward_order
+from micrograd.traversal import backward_order
 
-if TYPE_CHECKING:
-    import graphviz
+if TYPE_CHECKING:  # for type hints only: this module sits below the engine (see its docstring)
+    from micrograd.engine import Value
+    from micrograd.op import Op
 
 __all__ = [
     "MAX_LINES",
@@ -50,21 +54,22 @@ _MAX_UPDATES_SHOWN = 12  # per step, in str(step): a 10,000-input sum stays one 
 def op_entry(node: Value) -> Op | None:
     """The catalogue entry of the op that made ``node`` (None for a leaf).
 
+    >>> from micrograd import Value
     >>> op_entry(Value(2.0) - 1).name, op_entry(Value(1.0))
     ('sub', None)
     """
-    kind = node._kind
-    return None if kind is None else kind.base
+    return node.op_entry
 
 
 def operands(node: Value) -> tuple[Value | float, ...]:
     """The node's operands in order, Values and folded numbers alike.
 
+    >>> from micrograd import Value
     >>> x = Value(3.0, label="x")
     >>> operands(2 - x)
     (2.0, Value(data=3.0, grad=0.0, label='x'))
     """
-    return _operands(node)
+    return node.operands
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -74,6 +79,7 @@ def node_names(root: Value) -> dict[Value, str]:
 
     Steps, traces, trees, drawings and the explorer all use these names.
 
+    >>> from micrograd import Value
     >>> a = Value(1.0, label="a")
     >>> sorted(node_names((a * 2).exp()).values())
     ['a', 'exp1', 'mul2']
@@ -111,6 +117,7 @@ def node_names(root: Value) -> dict[Value, str]:
 def formula(node: Value, names: dict[Value, str]) -> str:
     """How a node was made, in its operands' names: ``a * b``, ``2 - a``, ``tanh(n)``.
 
+    >>> from micrograd import Value
     >>> x = Value(3.0, label="x")
     >>> y = 2 - x
     >>> formula(y, node_names(y))
@@ -119,12 +126,12 @@ def formula(node: Value, names: dict[Value, str]) -> str:
     kind = op_entry(node)
     if kind is None:
         return f"{node.data:.4f}"
-    args = [names[x] if isinstance(x, Value) else f"{x:g}" for x in operands(node)]
+    args = [f"{x:g}" if isinstance(x, float) else names[x] for x in node.operands]
     if kind.notation == "infix" and len(args) == 2:
         return f"{args[0]} {kind.symbol} {args[1]}"
     if kind.notation == "prefix":  # neg, the one prefix op
         return f"-{args[0]}"
-    if kind.name in ("linear", "linear_relu", "sum") or kind.custom:
+    if kind.arity == 0:  # fused and custom ops: any number of operands
         args = [names[p] for p in node.parents]  # folded inputs are shown by the drawing
     if len(args) > _MAX_UPDATES_SHOWN:  # a 10,000-input sum stays one short line
         args = [*args[:_MAX_UPDATES_SHOWN], f"... {len(args) - _MAX_UPDATES_SHOWN:,} more"]
@@ -147,6 +154,7 @@ class Step(NamedTuple):
     the node's formula, its upstream gradient d(root)/d(node), and for each parent
     ``upstream * local derivative = the parent's gradient after adding it``.
 
+    >>> from micrograd import Value
     >>> x = Value(3.0, label="x")
     >>> step = next((x * x).backward_steps())
     >>> step.upstream, [(u.local, u.grad_after) for u in step.updates]
@@ -177,6 +185,7 @@ class Step(NamedTuple):
     def explain_lines(self) -> list[str]:
         """One line per edge: ``dL/dn += dL/do * do/dn = 1.0000 * 0.5000 = 0.5000``.
 
+        >>> from micrograd import Value
         >>> n = Value(0.0, label="n")
         >>> o = n.exp(); o.label = "o"
         >>> next(o.backward_steps()).explain_lines()
@@ -189,12 +198,6 @@ class Step(NamedTuple):
             for u in self.updates
         ]
 
-    def draw(self, **options: Any) -> graphviz.Digraph:
-        """The graph with this step highlighted: a shortcut to :func:`micrograd.viz.draw_step`."""
-        from micrograd import viz  # drawing sits a layer above; imported when asked for
-
-        return viz.draw_step(self, **options)
-
 
 def backward_steps(root: Value, max_steps: int | None = None) -> Iterator[Step]:
     """Backpropagation as a generator: one :class:`Step` per non-leaf node, in backward order.
@@ -205,6 +208,7 @@ def backward_steps(root: Value, max_steps: int | None = None) -> Iterator[Step]:
     reset first).  Stopped half-way, the gradients are partial.  ``max_steps``
     stops it after that many steps.
 
+    >>> from micrograd import Value
     >>> n = Value(0.8814, label="n")
     >>> o = n.tanh(); o.label = "o"
     >>> for step in backward_steps(o):
@@ -222,11 +226,9 @@ def _chain_rule_steps(
     With ``grads`` None it works on ``.grad`` exactly as ``backward()`` does;
     otherwise it keeps gradients in that dict and touches no ``.grad``.
     """
-    order = backward_order(root)
+    order = backward_order(root, reset_grads=grads is None)
     names = node_names(root)
     if grads is None:
-        for node in order:
-            node.grad = 0.0
         if order:
             root.grad = 1.0
         else:
@@ -238,7 +240,7 @@ def _chain_rule_steps(
             return
         upstream = node.grad if grads is None else grads.get(node, 0.0)
         updates = []
-        for parent, local in zip(node.parents, _local_derivatives(node)):
+        for parent, local in zip(node.parents, node.local_derivatives):
             contribution = local * upstream
             if grads is None:
                 parent.grad += contribution
@@ -254,6 +256,7 @@ def explain(root: Value, max_lines: int | None = MAX_LINES) -> str:
     steps apply.  Touches no ``.grad``.  Stops after ``max_lines`` lines
     (None: no limit), saying so.
 
+    >>> from micrograd import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> print(explain(a * b, max_lines=2))
     mul1 = a * b
@@ -281,6 +284,7 @@ def tree(root: Value, max_lines: int | None = MAX_LINES, max_depth: int | None =
     ``(see above)``.  Stops after ``max_lines`` lines and below ``max_depth``
     levels (None: no limit), saying what it left out.
 
+    >>> from micrograd import Value
     >>> x = Value(3.0, label="x")
     >>> y = (x * 2).exp(); y.label = "y"
     >>> print(tree(y))

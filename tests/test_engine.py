@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 
 import micrograd
-from micrograd.engine import Value, backward_order, custom_op, grad, linear, no_grad, total
+from micrograd.backprop import grad
+from micrograd.engine import Value, backward_order, custom_op, linear, no_grad, total
 from micrograd.testing import gradcheck, gradgradcheck
 from micrograd.testing.strategies import expressions
 

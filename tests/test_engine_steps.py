@@ -1,4 +1,4 @@
-"""Stepping through backprop: backward_steps(), explain(), tree(), Step.draw(), --steps."""
+"""Stepping through backprop: backward_steps(), explain(), tree(), viz.draw_step(), --steps."""
 
 import random
 import subprocess
@@ -129,11 +129,13 @@ def test_tree_and_explain_of_a_deep_chain_need_no_recursion():
     assert x.explain(max_lines=None).count("\n") == 2 * 5000 - 1
 
 
-def test_step_draw_highlights_the_node_and_its_edges():
+def test_draw_step_highlights_the_node_and_its_edges():
+    from micrograd.viz import draw_step
+
     o, _ = neuron()
     steps = o.backward_steps()
     next(steps)
-    source = next(steps).draw().source
+    source = draw_step(next(steps)).source
     assert source.count("penwidth=3") >= 4  # n, its op, the op's edges
     assert 'label="{ n | data 0.8814 | grad 0.5000 }"' in source
 

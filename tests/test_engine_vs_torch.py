@@ -3,7 +3,8 @@
 import pytest
 from hypothesis import assume, given
 
-from micrograd.engine import OPS, Value, grad, no_grad
+from micrograd.backprop import grad
+from micrograd.engine import OPS, Value, no_grad
 from micrograd.testing.strategies import Expression, expressions
 
 torch = pytest.importorskip("torch")

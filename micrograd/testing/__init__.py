@@ -26,7 +26,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from micrograd.engine import Value, grad, no_grad
+from micrograd.backprop import grad
+from micrograd.engine import Value, no_grad
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
