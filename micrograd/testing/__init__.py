@@ -37,12 +37,16 @@ class GradcheckError(AssertionError):
     pytest shows it as a failed check."""
 
 
+def _call(name: str, fn: Callable[..., Value], values: Sequence[Value]) -> Value:
+    out = fn(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"{name}: fn must return a Value, got {type(out).__name__}")
+    return out
+
+
 def _evaluate(fn: Callable[..., Value], point: Sequence[float]) -> float:
     with no_grad():
-        out = fn(*(Value(x) for x in point))
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: fn must return a Value, got {type(out).__name__}")
-    return out.data
+        return _call("gradcheck", fn, [Value(x) for x in point]).data
 
 
 def _central_difference(f: Callable[[list[float]], float], point: list[float], i: int, eps: float):
@@ -84,6 +88,22 @@ def _compare(
     return True
 
 
+def _start(
+    name: str,
+    fn: Callable[..., Value],
+    inputs: Sequence[float],
+    eps: float,
+    atol: float,
+    rtol: float,
+) -> tuple[list[float], list[Value], Value]:
+    """What both checks begin with: the settings checked, the point as floats, a Value
+    for each input, and ``fn`` of those Values."""
+    _check_settings(name, eps, atol, rtol)
+    point = [float(x) for x in inputs]
+    values = [Value(x) for x in point]
+    return point, values, _call(name, fn, values)
+
+
 def _check_settings(name: str, eps: float, atol: float, rtol: float) -> None:
     if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps > 0):
         raise ValueError(f"{name}: eps must be a positive finite number, got {eps!r}")
@@ -120,12 +140,7 @@ def gradcheck(
     >>> gradcheck(lambda x: x.exp() * x, [0.5])
     True
     """
-    _check_settings("gradcheck", eps, atol, rtol)
-    point = [float(x) for x in inputs]
-    values = [Value(x) for x in point]
-    out = fn(*values)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: fn must return a Value, got {type(out).__name__}")
+    point, values, out = _start("gradcheck", fn, inputs, eps, atol, rtol)
     out.backward()
     analytic = [v.grad for v in values]
     f = lambda p: _evaluate(fn, p)
@@ -151,16 +166,14 @@ def gradgradcheck(
     >>> gradgradcheck(lambda x, y: x.tanh() * y**2, [0.4, 1.5])
     True
     """
-    _check_settings("gradgradcheck", eps, atol, rtol)
-    point = [float(x) for x in inputs]
+    point, values, out = _start("gradgradcheck", fn, inputs, eps, atol, rtol)
     n = len(point)
 
     def first_derivatives(p: list[float]) -> list[float]:
         values = [Value(x) for x in p]
         return grad(fn(*values), values)
 
-    values = [Value(x) for x in point]
-    first = grad(fn(*values), values, create_graph=True)
+    first = grad(out, values, create_graph=True)
     analytic: list[float] = []
     numeric: list[float] = []
     labels: list[str] = []
