@@ -32,8 +32,10 @@ if TYPE_CHECKING:  # for type hints only: this module sits below the engine (see
 
 __all__ = [
     "MAX_LINES",
+    "STEP_TEXT",
     "ParentUpdate",
     "Step",
+    "StepText",
     "backward_steps",
     "explain",
     "formula",
@@ -48,7 +50,6 @@ MAX_LINES = 1000
 MAX_DEPTH = 100
 """How many levels :func:`tree` descends unless told otherwise."""
 _MAX_INDENT = 40  # deeper lines show their depth as a number instead of more spaces
-_MAX_UPDATES_SHOWN = 12  # per step, in str(step): a 10,000-input sum stays one short line
 
 
 def op_entry(node: Value) -> Op | None:
@@ -133,9 +134,53 @@ def formula(node: Value, names: dict[Value, str]) -> str:
         return f"-{args[0]}"
     if kind.arity == 0:  # fused and custom ops: any number of operands
         args = [names[p] for p in node.parents]  # folded inputs are shown by the drawing
-    if len(args) > _MAX_UPDATES_SHOWN:  # a 10,000-input sum stays one short line
-        args = [*args[:_MAX_UPDATES_SHOWN], f"... {len(args) - _MAX_UPDATES_SHOWN:,} more"]
+    shown = STEP_TEXT.max_edges  # a 10,000-input sum stays one short line
+    if len(args) > shown:
+        args = [*args[:shown], f"... {len(args) - shown:,} more"]
     return f"{kind.symbol}({', '.join(args)})"
+
+
+class StepText(NamedTuple):
+    """How ``str(step)`` is written: the one place its words and number format live.
+
+    ``head``, then ``after_head``, then one ``edge`` per parent joined by
+    ``between_edges``: at most ``max_edges`` of them, then ``more`` says how many
+    are left out.  The ``{fields}`` are filled with names and with numbers written
+    to ``decimals`` places (``count`` with thousands separators).  The explorer page
+    fills the same templates with the numbers it recomputes.
+
+    >>> edge = dict(root="L", parent="w", upstream="1.0000", local="2.0000", after="2.0000")
+    >>> STEP_TEXT.edge.format(**edge)
+    'dL/dw += 1.0000 * 2.0000 = 2.0000'
+    """
+
+    head: str
+    after_head: str
+    edge: str
+    between_edges: str
+    more: str
+    decimals: int
+    max_edges: int
+
+    def number(self, x: float) -> str:
+        """``x`` as step texts write it.
+
+        >>> STEP_TEXT.number(0.5)
+        '0.5000'
+        """
+        return f"{x:.{self.decimals}f}"
+
+
+STEP_TEXT = StepText(
+    head="{name} = {formula}: d{root}/d{name} = {upstream}",
+    after_head=" -> ",
+    edge="d{root}/d{parent} += {upstream} * {local} = {after}",
+    between_edges="; ",
+    more="... {count} more parents",
+    decimals=4,
+    max_edges=12,  # a 10,000-input sum stays one short line
+)
+"""The parts of a step's text (see :class:`StepText`)."""
 
 
 class ParentUpdate(NamedTuple):
@@ -168,16 +213,23 @@ class Step(NamedTuple):
     names: dict[Value, str]
 
     def __str__(self) -> str:
-        root, name = self.names[self.root], self.names[self.node]
-        parts = [
-            f"d{root}/d{self.names[u.parent]} += {self.upstream:.4f} * {u.local:.4f}"
-            f" = {u.grad_after:.4f}"
-            for u in self.updates[:_MAX_UPDATES_SHOWN]
+        text, root, name = STEP_TEXT, self.names[self.root], self.names[self.node]
+        upstream = text.number(self.upstream)
+        edges = [
+            text.edge.format(
+                root=root,
+                parent=self.names[u.parent],
+                upstream=upstream,
+                local=text.number(u.local),
+                after=text.number(u.grad_after),
+            )
+            for u in self.updates[: text.max_edges]
         ]
-        if len(self.updates) > _MAX_UPDATES_SHOWN:
-            parts.append(f"... {len(self.updates) - _MAX_UPDATES_SHOWN:,} more parents")
-        head = f"{name} = {formula(self.node, self.names)}: d{root}/d{name} = {self.upstream:.4f}"
-        return f"{head} -> {'; '.join(parts)}"
+        if len(self.updates) > text.max_edges:
+            edges.append(text.more.format(count=f"{len(self.updates) - text.max_edges:,}"))
+        formula_ = formula(self.node, self.names)
+        head = text.head.format(name=name, formula=formula_, root=root, upstream=upstream)
+        return head + text.after_head + text.between_edges.join(edges)
 
     def __repr__(self) -> str:  # short: the names dict can hold a whole network
         return f"<Step {self}>"
@@ -191,10 +243,10 @@ class Step(NamedTuple):
         >>> next(o.backward_steps()).explain_lines()
         ['do/dn += do/do * do/dn = 1.0000 * 1.0000 = 1.0000']
         """
-        root, name = self.names[self.root], self.names[self.node]
+        root, name, number = self.names[self.root], self.names[self.node], STEP_TEXT.number
         return [
             f"d{root}/d{self.names[u.parent]} += d{root}/d{name} * d{name}/d{self.names[u.parent]}"
-            f" = {self.upstream:.4f} * {u.local:.4f} = {u.grad_after:.4f}"
+            f" = {number(self.upstream)} * {number(u.local)} = {number(u.grad_after)}"
             for u in self.updates
         ]
 
