@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from micrograd.engine import Value, linear
-from micrograd.nn.module import Module
+from micrograd.nn.module import Module, check_size
 
 __all__ = ["Conv2d", "MaxPool2d", "flatten"]
 
@@ -110,6 +110,8 @@ class Conv2d(Module):
     Conv2d(1, 1, kernel_size=(2, 2), stride=(1, 1))
     """
 
+    tensor_names = ("weight", "bias")  # parameters(): every weight in layout order, then biases
+
     def __init__(
         self,
         in_channels: int,
@@ -120,13 +122,10 @@ class Conv2d(Module):
         bias: bool = True,
         rng: random.Random | None = None,
     ) -> None:
-        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"Conv2d: {name} must be a positive int, got {n!r}")
+        self.in_channels = check_size(in_channels, "in_channels", "Conv2d")
+        self.out_channels = check_size(out_channels, "out_channels", "Conv2d")
         if not isinstance(bias, bool):
             raise ValueError(f"Conv2d: bias must be True or False, got {bias!r}")
-        self.in_channels = in_channels
-        self.out_channels = out_channels
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = _pair(stride, "stride", "Conv2d", 1)
         self.padding = _pair(padding, "padding", "Conv2d", 0)
@@ -184,17 +183,6 @@ class Conv2d(Module):
                         node = linear(weights[:1], [0.0], biases[o])
                     out[o][i].append(node)  # j runs in order, so this is out[o][i][j]
         return out
-
-    def parameters(self) -> list[Value]:
-        """Every weight in PyTorch's layout order, then the biases."""
-        weights = [w for f in self.weight for plane in f for row in plane for w in row]
-        return weights + (self.bias or [])
-
-    def _tensors(self) -> dict[str, Any]:
-        tensors: dict[str, Any] = {"weight": self.weight}
-        if self.bias is not None:
-            tensors["bias"] = self.bias
-        return tensors
 
     def __repr__(self) -> str:
         extra = f", padding={self.padding}" if self.padding != (0, 0) else ""
@@ -262,9 +250,6 @@ class MaxPool2d(Module):
             [[_largest(plane, i * sh, j * sw, kh, kw) for j in range(cols)] for i in range(rows)]
             for plane in x
         ]
-
-    def _tensors(self) -> dict[str, Any]:
-        return {}
 
     def __repr__(self) -> str:
         return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"

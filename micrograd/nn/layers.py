@@ -16,20 +16,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from micrograd.engine import Value, linear
-from micrograd.nn.module import Module
+from micrograd.nn.module import Module, check_size
 
 __all__ = ["Embedding", "Linear"]
 
 Input = Value | float | int
-
-
-def _check_size(value: Any, what: str, owner: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{owner}: {what} must be a positive int, got {value!r}")
-    return value
 
 
 def uniform_matrix(
@@ -79,6 +72,8 @@ class Linear(Module):
     [2.0]
     """
 
+    tensor_names = ("weight", "bias")
+
     def __init__(
         self,
         in_features: int,
@@ -86,8 +81,8 @@ class Linear(Module):
         bias: bool = True,
         rng: random.Random | None = None,
     ) -> None:
-        self.in_features = _check_size(in_features, "in_features", "Linear")
-        self.out_features = _check_size(out_features, "out_features", "Linear")
+        self.in_features = check_size(in_features, "in_features", "Linear")
+        self.out_features = check_size(out_features, "out_features", "Linear")
         uniform = random.uniform if rng is None else rng.uniform  # random.seed works too
         bound = 1.0 / math.sqrt(in_features)
         self.weight = uniform_matrix(out_features, in_features, bound, uniform)
@@ -101,15 +96,6 @@ class Linear(Module):
             got = 1 if isinstance(x, Value) else len(x)
             raise ValueError(f"Linear: expected {self.in_features} inputs, got {got}")
         return weighted_sums(self.weight, x, self.bias)
-
-    def _tensors(self) -> dict[str, Any]:
-        tensors: dict[str, Any] = {"weight": self.weight}
-        if self.bias is not None:
-            tensors["bias"] = self.bias
-        return tensors
-
-    def parameters(self) -> list[Value]:
-        return _flatten(self._tensors())
 
     def __repr__(self) -> str:
         sizes = f"in_features={self.in_features}, out_features={self.out_features}"
@@ -133,11 +119,13 @@ class Embedding(Module):
     (4, True)
     """
 
+    tensor_names = ("weight",)
+
     def __init__(
         self, num_embeddings: int, embedding_dim: int, rng: random.Random | None = None
     ) -> None:
-        self.num_embeddings = _check_size(num_embeddings, "num_embeddings", "Embedding")
-        self.embedding_dim = _check_size(embedding_dim, "embedding_dim", "Embedding")
+        self.num_embeddings = check_size(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = check_size(embedding_dim, "embedding_dim", "Embedding")
         gauss = random.gauss if rng is None else rng.gauss
         self.weight = [
             [Value(gauss(0.0, 1.0)) for _ in range(embedding_dim)] for _ in range(num_embeddings)
@@ -152,24 +140,5 @@ class Embedding(Module):
             )
         return list(self.weight[index])  # a new list: appending to it can't change the table
 
-    def _tensors(self) -> dict[str, Any]:
-        return {"weight": self.weight}
-
-    def parameters(self) -> list[Value]:
-        return _flatten(self._tensors())
-
     def __repr__(self) -> str:
         return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
-
-
-def _flatten(tensors: dict[str, Any]) -> list[Value]:
-    """Every Value of nested lists, in order: ``parameters()`` follows ``_tensors()``."""
-    out: list[Value] = []
-    stack = list(reversed(list(tensors.values())))
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Value):
-            out.append(item)
-        else:
-            stack.extend(reversed(item))
-    return out

@@ -20,19 +20,15 @@ graph to draw when teaching.  Both give the same numbers.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
-import os
 import random
-import sys
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter, mul
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from micrograd.engine import (
+    OPS,
     Value,
     is_grad_enabled,
     linear,
@@ -40,32 +36,27 @@ from micrograd.engine import (
     sigmoid,
     sum_left_to_right,
 )
-from micrograd.nn.module import Module
+from micrograd.nn.files import MAX_FILE_BYTES, read_json, write_json
+from micrograd.nn.module import Module, check_size
+from micrograd.nn.pytorch import ACTIVATION_MODULES
 
-__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Neuron"]
+__all__ = ["ACTIVATIONS", "INITS", "MAX_FILE_BYTES", "MLP", "Layer", "Neuron"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("uniform", "xavier", "he")
 FORMAT = "micrograd.MLP"
-FORMAT_VERSION = 1
-MAX_FILE_BYTES = 64 * 2**20
-"""The largest model file :meth:`MLP.load` reads (64 MiB, some two million weights); a
-larger one, or an endless one such as a link to /dev/zero, is refused unread."""
+FORMAT_VERSION = 2
+"""Version 2 holds the state_dict; version 1, a ``{"w": [...], "b": ...}`` a neuron, loads too."""
 
 Input = Value | float | int
 
-
-_ACTIVATE = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "linear": lambda act: act,
+# Each activation is the engine's op of that name; "linear" is none at all.
+_ACTIVATE: dict[str, Callable[[Value], Value]] = {
+    name: cast(Callable[[Value], Value], OPS[name].apply) for name in ACTIVATIONS[:3]
 }
-# The same activations on plain floats, for evaluation under no_grad.
-_ACTIVATE_NUMBER = {
-    "tanh": math.tanh,
-    "sigmoid": sigmoid,
-}
+_ACTIVATE["linear"] = lambda act: act
+# tanh and sigmoid on plain floats, for evaluation under no_grad (no Values made at all).
+_ACTIVATE_NUMBER = {"tanh": math.tanh, "sigmoid": sigmoid}
 _data = attrgetter("data")
 
 
@@ -107,6 +98,10 @@ class Neuron(Module):
     0.73833
     """
 
+    # PyTorch's names for micrograd's ``w`` and ``b``: the state_dict's keys, and
+    # parameters() in micrograd's order, weights then bias.
+    tensor_names = ("weight", "bias")
+
     def __init__(
         self,
         nin: int,
@@ -121,8 +116,7 @@ class Neuron(Module):
             nonlin = activation
         if nonlin is not None:
             activation = "relu" if nonlin else "linear"
-        if not _is_count(nin):
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        check_size(nin, "nin", "Neuron")
         self.activation = _check_activation(activation)
         self._activate = _ACTIVATE[self.activation]
         rng = cast(random.Random, random) if rng is None else rng  # the module has the same methods
@@ -155,15 +149,24 @@ class Neuron(Module):
         """
         return self.activation != "linear"
 
-    def parameters(self) -> list[Value]:
-        return [*self.w, self.b]
+    @property
+    def weight(self) -> list[Value]:
+        """``w``, under PyTorch's name (as ``bias`` is ``b``).
 
-    def _tensors(self) -> dict[str, Any]:
-        return {"weight": self.w, "bias": self.b}
+        >>> n = Neuron(2)
+        >>> n.weight is n.w, n.bias is n.b
+        (True, True)
+        """
+        return self.w
+
+    @property
+    def bias(self) -> Value:
+        """``b``, under PyTorch's name."""
+        return self.b
 
     def __repr__(self) -> str:
-        name = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
-        return f"{name[self.activation]}Neuron({len(self.w)})"
+        # PyTorch's name for the activation: ReLUNeuron(2), as micrograd shows it.
+        return f"{ACTIVATION_MODULES.get(self.activation, 'Linear')}Neuron({len(self.w)})"
 
 
 class Layer(Module):
@@ -178,8 +181,7 @@ class Layer(Module):
     """
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        if not _is_count(nout):  # True is an int to Python, but no width
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        check_size(nout, "nout", "Layer")  # True is an int to Python, but no width
         kwargs.setdefault("fan_out", nout)
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
@@ -214,11 +216,9 @@ class Layer(Module):
         relu = activation == "relu"
         return [linear_node(n.w, inputs, inputs_data, n.b, relu) for n in neurons]  # type: ignore[arg-type]
 
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
-
     def _tensors(self) -> dict[str, Any]:
-        # One matrix, a row per neuron: torch.nn.Linear's layout.
+        # One matrix, a row per neuron: torch.nn.Linear's layout.  parameters() still
+        # goes neuron by neuron, as in micrograd.
         return {"weight": [n.w for n in self.neurons], "bias": [n.b for n in self.neurons]}
 
     def __repr__(self) -> str:
@@ -314,17 +314,6 @@ class MLP(Module, Generic[Output]):
         out = [Value(v) for v in xs]
         return out[0] if len(out) == 1 else out
 
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def _tensors(self) -> dict[str, Any]:
-        # PyTorch's names for an attribute holding a list of modules: layers.0.weight, ...
-        return {
-            f"layers.{i}.{name}": tensor
-            for i, layer in enumerate(self.layers)
-            for name, tensor in layer._tensors().items()
-        }
-
     def summary(self) -> str:
         """The shape of the network and its parameter count, on one line."""
         widths = " -> ".join(
@@ -338,10 +327,18 @@ class MLP(Module, Generic[Output]):
     # --- Saving and loading -----------------------------------------------------
 
     def save(self, path: str | Path) -> None:
-        """Write the architecture and weights to ``path`` as JSON (never pickle).
+        """Write the architecture and the :meth:`state_dict` to ``path`` as JSON (never pickle).
 
-        The file is written whole or not at all: to a temporary file beside it, then
-        renamed over it, so a full disk or a crash mid-write leaves the old file intact.
+        The file is written whole or not at all (see :mod:`micrograd.nn.files`).
+
+        >>> import json, tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "model.json"
+        >>> MLP(2, [1], rng=random.Random(0)).save(path)
+        >>> document = json.loads(path.read_text())
+        >>> document["version"], document["nouts"], list(document["state_dict"])
+        (2, [1], ['layers.0.weight', 'layers.0.bias'])
+        >>> MLP.load(path).state_dict() == document["state_dict"]
+        True
         """
         document = {
             "format": FORMAT,
@@ -350,22 +347,13 @@ class MLP(Module, Generic[Output]):
             "nouts": self.nouts,
             "activation": self.activation,
             "output_activation": self.output_activation,
-            "layers": [
-                [{"w": [w.data for w in n.w], "b": n.b.data} for n in layer.neurons]
-                for layer in self.layers
-            ],
+            "state_dict": self.state_dict(),
         }
-        try:
-            text = json.dumps(document, allow_nan=False)
-        except ValueError:
-            raise ValueError(
-                "MLP.save: the weights hold NaN or infinity; refusing to save"
-            ) from None
-        _write_atomically(Path(path), text)
+        write_json(path, document, "MLP.save")
 
     @classmethod
     def load(cls, path: str | Path, fused: bool = True) -> MLP[Any]:
-        """A new MLP from a file written by :meth:`save`.
+        """A new MLP from a file written by :meth:`save` (of this version or the one before).
 
         Raises:
             ValueError: the file is larger than :data:`MAX_FILE_BYTES`, not valid JSON,
@@ -374,35 +362,20 @@ class MLP(Module, Generic[Output]):
                 its shape.  Nothing is half-loaded: the model is built only once all
                 checks pass.
         """
-        with open(path, "rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)  # at most: the file may be endless
-        if len(data) > MAX_FILE_BYTES:
-            raise ValueError(
-                f"MLP.load: {path} is larger than {MAX_FILE_BYTES // 2**20} MiB; "
-                "not a model file this reads"
-            )
-        try:
-            document = json.loads(data.decode("utf-8"), parse_int=_int, parse_float=_float)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"MLP.load: {path} is not valid JSON ({error})") from None
-        except UnicodeDecodeError:
-            raise ValueError(f"MLP.load: {path} is not a text file") from None
-        except RecursionError:
-            raise ValueError(f"MLP.load: {path} is nested too deeply to be a model") from None
-        except _NumberTooLarge as error:
-            raise ValueError(f"MLP.load: {path}: {error}") from None
-        return cls._from_document(document, str(path), fused)
+        # This module's MAX_FILE_BYTES, read now: a test may lower it.
+        document = read_json(path, "MLP.load", MAX_FILE_BYTES)
+        source = str(path)
 
-    @classmethod
-    def _from_document(cls, document: Any, source: str, fused: bool) -> MLP[Any]:
         def fail(why: str) -> ValueError:
             return ValueError(f"MLP.load: {source}: {why}")
 
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise fail(f"not a micrograd MLP file (no 'format': {FORMAT!r})")
-        if document.get("version") != FORMAT_VERSION:
-            raise fail(f"format version {document.get('version')!r}; this micrograd reads 1")
-        nin, nouts, layers = document.get("nin"), document.get("nouts"), document.get("layers")
+        version = document.get("version")
+        if version not in (1, FORMAT_VERSION):
+            raise fail(f"format version {version!r}; this micrograd reads 1 and 2")
+        nin: Any = document.get("nin")
+        nouts: Any = document.get("nouts")
         if not _is_count(nin) or not isinstance(nouts, list) or not all(map(_is_count, nouts)):
             raise fail("'nin' and 'nouts' must be positive whole numbers")
         if not nouts:
@@ -411,69 +384,45 @@ class MLP(Module, Generic[Output]):
         output_activation = document.get("output_activation")
         if activation not in ACTIVATIONS or output_activation not in ACTIVATIONS:
             raise fail(f"activations must be among {ACTIVATIONS}")
-        if not isinstance(layers, list) or len(layers) != len(nouts):
-            raise fail(f"expected {len(nouts)} layers of weights")
-        sizes = [nin, *nouts]
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, list) or len(layer) != sizes[i + 1]:
-                raise fail(f"layer {i} should have {sizes[i + 1]} neurons")
-            for j, neuron in enumerate(layer):
-                ok = (
-                    isinstance(neuron, dict)
-                    and isinstance(neuron.get("w"), list)
-                    and len(neuron["w"]) == sizes[i]
-                    and all(map(_is_number, neuron["w"]))
-                    and _is_number(neuron.get("b"))
-                )
-                if not ok:
-                    raise fail(f"layer {i} neuron {j} needs {sizes[i]} numeric weights and a bias")
-        width = cast(int, nin)  # checked above
-        model = cls(width, nouts, activation, output_activation, rng=random.Random(0), fused=fused)
-        for layer, saved_layer in zip(model.layers, layers):
-            for neuron, saved in zip(layer.neurons, saved_layer):
-                for w, data in zip(neuron.w, saved["w"]):
-                    w.data = float(data)
-                neuron.b.data = float(saved["b"])
+        state: Any
+        if version == 1:
+            state = _state_dict_of_version_1(document.get("layers"), [nin, *nouts], fail)
+        else:
+            state = document.get("state_dict")
+            if not isinstance(state, dict):
+                raise fail("'state_dict' must be an object of weights")
+        model = cls(nin, nouts, activation, output_activation, rng=random.Random(0), fused=fused)
+        try:
+            model.load_state_dict(state)
+        except ValueError as error:
+            raise fail(str(error)) from None
         return model
 
 
-class _NumberTooLarge(ValueError):
-    pass
-
-
-def _int(digits: str) -> int:
-    # Every number in a model file must fit a float.  Checking the length first also keeps
-    # a 5,000-digit number from Python's own digit limit and its message about that.
-    if len(digits.lstrip("-")) > 309 or abs(number := int(digits)) > sys.float_info.max:
-        shown = digits if len(digits) <= 30 else f"{digits[:12]}... ({len(digits)} digits)"
-        raise _NumberTooLarge(f"the number {shown} is too large for a float")
-    return number
-
-
-def _float(text: str) -> float:
-    number = float(text)
-    if math.isinf(number):  # 1e400 would otherwise become infinity unseen
-        raise _NumberTooLarge(f"the number {text[:30]} is too large for a float")
-    return number
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file in ``path``'s folder, then rename it over ``path``."""
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            # mkstemp makes the file private; keep the mode of the file being replaced.
-            os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+def _state_dict_of_version_1(
+    layers: Any, sizes: list[int], fail: Callable[[str], ValueError]
+) -> dict[str, Any]:
+    """A version 1 file's ``layers`` (a list of ``{"w": [...], "b": ...}`` a neuron) as a
+    state_dict, with version 1's checks and messages."""
+    if not isinstance(layers, list) or len(layers) != len(sizes) - 1:
+        raise fail(f"expected {len(sizes) - 1} layers of weights")
+    state: dict[str, Any] = {}
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, list) or len(layer) != sizes[i + 1]:
+            raise fail(f"layer {i} should have {sizes[i + 1]} neurons")
+        for j, neuron in enumerate(layer):
+            ok = (
+                isinstance(neuron, dict)
+                and isinstance(neuron.get("w"), list)
+                and len(neuron["w"]) == sizes[i]
+                and all(map(_is_number, neuron["w"]))
+                and _is_number(neuron.get("b"))
+            )
+            if not ok:
+                raise fail(f"layer {i} neuron {j} needs {sizes[i]} numeric weights and a bias")
+        state[f"layers.{i}.weight"] = [neuron["w"] for neuron in layer]
+        state[f"layers.{i}.bias"] = [neuron["b"] for neuron in layer]
+    return state
 
 
 def _as_list(x: Input | Sequence[Input]) -> list[Input] | tuple[Input, ...]:

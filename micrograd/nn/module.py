@@ -4,17 +4,32 @@
 nested lists of floats under PyTorch's names; ``to_torch()`` and
 ``from_torch()`` carry a model to PyTorch and back (they need the ``torch``
 extra, imported only when called).
+
+How ``micrograd.nn`` is layered: each module imports only the ones below it, at
+the top of the file.  At the bottom, :mod:`~micrograd.nn.pytorch` and
+:mod:`~micrograd.nn.files` import nothing from ``nn``: the bridge finds a model's
+``torch.nn`` twin by its class name and reads it through its attributes and
+``state_dict()``, and the file module reads and writes plain JSON.  This module
+sits on them, so ``Module.to_torch()`` is a plain call downward; the layers
+(``mlp``, ``layers``, ``conv``, then ``recurrent``, which builds on ``layers``)
+sit on this module, and ``functional`` needs only the engine.
+
+    >>> from micrograd.nn import Linear
+    >>> layer = Linear(2, 1)
+    >>> [name for name in layer.state_dict()], len(layer.parameters())
+    (['weight', 'bias'], 3)
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from micrograd.engine import Value
+from micrograd.nn import pytorch
 
-__all__ = ["Module"]
+__all__ = ["Module", "check_size"]
 
 M = TypeVar("M", bound="Module")
 
@@ -29,10 +44,16 @@ class Module:
     >>> n.zero_grad(); [p.grad for p in n.parameters()]
     [0.0, 0.0, 0.0]
 
-    A subclass names its weights in ``_tensors()``, PyTorch's parameter names
-    mapped to nested lists of its Values in PyTorch's layout; ``state_dict``,
-    ``load_state_dict``, ``to_torch`` and ``from_torch`` are built on that.
+    A module is made of the modules it holds in attributes (or in lists of
+    them), and of its own weights: the attributes named in ``tensor_names``,
+    nested lists of Values in PyTorch's layout under PyTorch's names.
+    ``parameters()``, ``state_dict()``, ``load_state_dict()``, ``to_torch()``
+    and ``from_torch()`` are all built on that.  A module whose weights are laid
+    out otherwise defines ``_tensors()``, which maps PyTorch's names to them.
     """
+
+    tensor_names: ClassVar[tuple[str, ...]] = ()
+    """The attributes holding this module's own weights, by PyTorch's names; None is skipped."""
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0 (leaves accumulate across backward calls)."""
@@ -40,21 +61,40 @@ class Module:
             p.grad = 0.0
 
     def parameters(self) -> list[Value]:
-        """The Values that training adjusts: weights, then bias, neuron by neuron."""
-        return []
+        """The Values that training adjusts, in the fixed order optimizers and files rely on.
+
+        Its own weights (``tensor_names``, in that order, each row by row), then
+        the parameters of each module it holds, in the order it holds them: an
+        MLP lists neuron by neuron, weights then bias, as micrograd does.
+
+        >>> import random
+        >>> from micrograd.nn import MLP
+        >>> model = MLP(2, [3, 1], rng=random.Random(0))
+        >>> first = model.layers[0].neurons[0]
+        >>> model.parameters()[:3] == [*first.w, first.b]
+        True
+        """
+        params: list[Value] = []
+        for name in self.tensor_names:
+            _add_values(getattr(self, name), params)
+        for _, child in _modules_of(self):
+            params += child.parameters()
+        return params
 
     def _tensors(self) -> dict[str, Any]:
         """PyTorch's parameter names, each mapped to nested lists of this module's Values.
 
-        Layers define their own.  By default a module is made of the modules it holds
-        in attributes, or in lists of them, and their names get the attribute's name
-        in front, as PyTorch names them: ``conv.weight``, ``layers.0.bias``.
+        Its own weights (``tensor_names``), then those of the modules it holds with
+        the attribute's name in front, as PyTorch names them: ``conv.weight``,
+        ``layers.0.bias``.  A module that shows its modules' weights in another
+        layout (a Layer: one matrix, a row per neuron) defines its own.
         """
-        tensors: dict[str, Any] = {}
-        for attribute, held in getattr(self, "__dict__", {}).items():
-            for prefix, child in _modules_in(attribute, held):
-                for name, tensor in child._tensors().items():
-                    tensors[f"{prefix}.{name}"] = tensor
+        tensors: dict[str, Any] = {
+            name: t for name in self.tensor_names if (t := getattr(self, name)) is not None
+        }
+        for prefix, child in _modules_of(self):
+            for name, tensor in child._tensors().items():
+                tensors[f"{prefix}.{name}"] = tensor
         if not tensors and self.parameters():
             # Its Values live somewhere we cannot see: an empty state_dict would be a lie.
             raise NotImplementedError(
@@ -135,8 +175,6 @@ class Module:
         >>> abs(ours - theirs) < 1e-12
         True
         """
-        from micrograd.nn import pytorch
-
         return pytorch.to_torch(self)
 
     @classmethod
@@ -154,18 +192,49 @@ class Module:
         >>> back, back.state_dict() == conv.state_dict()
         (Conv2d(3, 4, kernel_size=(3, 3), stride=(2, 2)), True)
         """
-        from micrograd.nn import pytorch
-
         return pytorch.from_torch(cls, module)
 
 
-def _modules_in(attribute: str, held: Any) -> list[tuple[str, Module]]:
-    """The module in an attribute, or the modules in a list of them, with PyTorch's names."""
-    if isinstance(held, Module):
-        return [(attribute, held)]
-    if isinstance(held, (list, tuple)) and held and all(isinstance(m, Module) for m in held):
-        return [(f"{attribute}.{i}", m) for i, m in enumerate(held)]
-    return []
+def _modules_of(module: Module) -> list[tuple[str, Module]]:
+    """The modules held in attributes or in lists of them, under PyTorch's names."""
+    found: list[tuple[str, Module]] = []
+    for attribute, held in getattr(module, "__dict__", {}).items():
+        if isinstance(held, Module):
+            found.append((attribute, held))
+        elif (
+            isinstance(held, (list, tuple))
+            and held
+            and isinstance(held[0], Module)  # quick to rule out a neuron's weights
+            and all(isinstance(m, Module) for m in held)
+        ):
+            found.extend((f"{attribute}.{i}", m) for i, m in enumerate(held))
+    return found
+
+
+def _add_values(tensor: Any, out: list[Value]) -> None:
+    """Append the Values of a tensor (nested lists of Values, or None) to ``out``, in order."""
+    if isinstance(tensor, Value):
+        out.append(tensor)
+    elif tensor and isinstance(tensor[0], Value):
+        out.extend(tensor)  # a row, the common case: at once
+    elif tensor:
+        for t in tensor:  # as deep as the tensor has dimensions: 4 at most
+            _add_values(t, out)
+
+
+def check_size(value: Any, what: str, owner: str) -> int:
+    """``value`` if it is a positive int (not a bool), else a ValueError naming ``owner``.
+
+    >>> check_size(3, "in_features", "Linear")
+    3
+    >>> check_size(True, "nout", "Layer")
+    Traceback (most recent call last):
+    ...
+    ValueError: Layer: nout must be a positive int, got True
+    """
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{owner}: {what} must be a positive int, got {value!r}")
+    return value
 
 
 def _floats(tensor: Any) -> Any:

@@ -25,6 +25,10 @@ PyTorch is imported only inside these functions: without it, the rest of
 micrograd works and these raise an ImportError naming the ``torch`` extra.
 Torch modules come back in float64, so their outputs equal ours to about 1e-15.
 
+This module imports nothing from ``micrograd.nn``, so that ``Module.to_torch()``
+can call it downward: it finds a class's twin by the class's name, and reads a
+model only through its attributes and ``state_dict()``.
+
     >>> TWINS["Conv2d"].torch_class, TWINS["Conv2d"].arguments[:2]
     ('Conv2d', ('in_channels', 'out_channels'))
 """
@@ -34,12 +38,9 @@ from __future__ import annotations
 import random
 from typing import Any, NamedTuple, TypeVar
 
-from micrograd.nn.mlp import MLP
-from micrograd.nn.module import Module
+__all__ = ["ACTIVATION_MODULES", "TWINS", "Twin", "from_torch", "to_torch"]
 
-__all__ = ["TWINS", "Twin", "from_torch", "to_torch"]
-
-M = TypeVar("M", bound=Module)
+M = TypeVar("M")
 
 DISTRIBUTION = "micrograd-stepwise"  # what pip installs this project as, for the error message
 
@@ -81,6 +82,7 @@ TWINS: dict[str, Twin] = {
         ("in_channels", "out_channels", "kernel_size", "stride", "padding", "bias"),
         (("dilation", ((1, 1),)), ("groups", (1,)), ("padding_mode", ("zeros",))),
     ),
+    "MLP": Twin("Sequential", ()),  # built layer by layer: see _mlp_to_torch
     "MaxPool2d": Twin(
         "MaxPool2d",
         ("kernel_size", "stride"),
@@ -93,7 +95,8 @@ TWINS: dict[str, Twin] = {
     ),
 }
 
-_ACTIVATION_MODULES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+ACTIVATION_MODULES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+"""The ``torch.nn`` module of each of our activations; "linear" has none."""
 
 
 def _torch(what: str) -> Any:
@@ -125,7 +128,7 @@ def _load_into_torch(torch: Any, module: Any, state: dict[str, Any]) -> None:
     module.load_state_dict({k: torch.tensor(v, dtype=torch.float64) for k, v in state.items()})
 
 
-def to_torch(model: Module) -> Any:
+def to_torch(model: Any) -> Any:
     """The ``torch.nn`` twin of ``model`` in float64, with a copy of its weights.
 
     >>> import pytest; torch = pytest.importorskip("torch")   # only with the torch extra
@@ -140,9 +143,9 @@ def to_torch(model: Module) -> Any:
     """
     who = f"{type(model).__name__}.to_torch"
     torch = _torch(who)
-    if isinstance(model, MLP):
-        return _mlp_to_torch(torch, model)
     twin = _twin(type(model), who)
+    if twin.torch_class == "Sequential":
+        return _mlp_to_torch(torch, model)
     arguments = {name: _argument(model, name) for name in twin.arguments}
     module = getattr(torch.nn, twin.torch_class)(**arguments).to(torch.float64)
     _load_into_torch(torch, module, model.state_dict())
@@ -171,9 +174,9 @@ def from_torch(cls: type[M], module: Any) -> M:
     """
     who = f"{cls.__name__}.from_torch"
     torch = _torch(who)
-    if issubclass(cls, MLP):
-        return _mlp_from_torch(torch, cls, module, who)  # type: ignore[return-value]
     twin = _twin(cls, who)
+    if twin.torch_class == "Sequential":
+        return _mlp_from_torch(torch, cls, module, who)
     expected = getattr(torch.nn, twin.torch_class)
     if not isinstance(module, expected):
         raise TypeError(f"{who}: expected a torch.nn.{twin.torch_class}, got {type(module)!r}")
@@ -186,7 +189,7 @@ def from_torch(cls: type[M], module: Any) -> M:
         raise ValueError(f"{who}: padding={arguments['padding']!r} is not supported; give numbers")
     if twin.torch_class == "MaxPool2d":  # nothing to learn, so no rng and no weights
         return cls(**arguments)
-    build: Any = cls  # each class with a twin takes rng; Module itself does not
+    build: Any = cls  # each class with a twin takes rng
     ours = build(**arguments, rng=random.Random(0))  # the initial weights are replaced next
     ours.load_state_dict(module.state_dict())
     return ours
@@ -195,7 +198,7 @@ def from_torch(cls: type[M], module: Any) -> M:
 # --- MLP <-> nn.Sequential ---------------------------------------------------------
 
 
-def _mlp_to_torch(torch: Any, model: MLP) -> Any:
+def _mlp_to_torch(torch: Any, model: Any) -> Any:
     modules: list[Any] = []
     state: dict[str, Any] = {}
     for layer in model.layers:
@@ -205,16 +208,16 @@ def _mlp_to_torch(torch: Any, model: MLP) -> Any:
         modules.append(torch.nn.Linear(len(layer.neurons[0].w), len(layer.neurons)))
         activation = layer.neurons[0].activation
         if activation != "linear":
-            modules.append(getattr(torch.nn, _ACTIVATION_MODULES[activation])())
+            modules.append(getattr(torch.nn, ACTIVATION_MODULES[activation])())
     sequential = torch.nn.Sequential(*modules).to(torch.float64)
     _load_into_torch(torch, sequential, state)
     return sequential
 
 
-def _mlp_from_torch(torch: Any, cls: type[MLP], sequential: Any, who: str) -> MLP:
+def _mlp_from_torch(torch: Any, cls: Any, sequential: Any, who: str) -> Any:
     if not isinstance(sequential, torch.nn.Sequential):
         raise TypeError(f"{who}: expected a torch.nn.Sequential, got {type(sequential)!r}")
-    names = {module: name for name, module in _ACTIVATION_MODULES.items()}
+    names = {module: name for name, module in ACTIVATION_MODULES.items()}
     linears: list[Any] = []
     activations: list[str] = []
     for position, module in enumerate(sequential):

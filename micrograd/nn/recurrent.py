@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from micrograd.engine import Value, linear
-from micrograd.nn.layers import _check_size, _flatten, uniform_matrix
-from micrograd.nn.module import Module
+from micrograd.nn.layers import uniform_matrix
+from micrograd.nn.module import Module, check_size
 
 __all__ = ["GRUCell", "LSTMCell", "RNNCell", "unroll"]
 
@@ -38,6 +38,7 @@ class _Cell(Module):
     """What the three cells share: sizes, PyTorch's initialisation, input checks."""
 
     gates = 1
+    tensor_names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # no biases: None
 
     def __init__(
         self,
@@ -47,8 +48,8 @@ class _Cell(Module):
         rng: random.Random | None = None,
     ) -> None:
         name = type(self).__name__
-        self.input_size = _check_size(input_size, "input_size", name)
-        self.hidden_size = _check_size(hidden_size, "hidden_size", name)
+        self.input_size = check_size(input_size, "input_size", name)
+        self.hidden_size = check_size(hidden_size, "hidden_size", name)
         self.bias = bool(bias)
         uniform = random.uniform if rng is None else rng.uniform  # random.seed works too
         bound = 1.0 / math.sqrt(hidden_size)  # PyTorch's default for every RNN weight
@@ -60,16 +61,6 @@ class _Cell(Module):
         if bias:
             self.bias_ih = [Value(uniform(-bound, bound)) for _ in range(rows)]
             self.bias_hh = [Value(uniform(-bound, bound)) for _ in range(rows)]
-
-    def _tensors(self) -> dict[str, Any]:
-        tensors: dict[str, Any] = {"weight_ih": self.weight_ih, "weight_hh": self.weight_hh}
-        if self.bias:
-            tensors["bias_ih"] = self.bias_ih
-            tensors["bias_hh"] = self.bias_hh
-        return tensors
-
-    def parameters(self) -> list[Value]:
-        return _flatten(self._tensors())
 
     def _vector(self, v: Any, size: int, what: str) -> list[Any]:
         if v is None:

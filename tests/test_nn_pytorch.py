@@ -330,14 +330,15 @@ def test_a_class_without_a_twin_says_so():
         Layer(2, 2).to_torch()
 
 
-def test_the_readme_round_trip_runs(tmp_path):
-    """The README's PyTorch example is a plain script (its doctests run without torch)."""
+def test_the_docs_round_trip_runs(tmp_path):
+    """The docs' PyTorch example is a plain script (their doctests run without torch)."""
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    root = Path(__file__).resolve().parent.parent
+    docs = "".join(p.read_text() for p in [root / "README.md", *sorted(root.glob("docs/*.md"))])
     (block,) = [
         b
-        for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+        for b in re.findall(r"```python\n(.*?)```", docs, flags=re.S)
         if b.startswith("# The round trip: micrograd -> PyTorch -> micrograd")
     ]
     (tmp_path / "round_trip.py").write_text(block)

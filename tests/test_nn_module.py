@@ -1,9 +1,8 @@
-"""state_dict and load_state_dict: PyTorch's names and layouts, round trips, and bad
-dicts refused with nothing half-loaded.  Crossing to PyTorch itself is tested in
-test_nn_state_dict_vs_torch.py (it needs the torch extra)."""
+"""Module: parameters() and state_dict() from one walk over a module's own weights and the
+modules it holds, load_state_dict's checks (nothing half-loaded), and nn's layering."""
 
+import ast
 import json
-import math
 import random
 import re
 import sys
@@ -17,14 +16,79 @@ from micrograd.nn import (
     Conv2d,
     Embedding,
     GRUCell,
-    Layer,
     Linear,
     LSTMCell,
     MaxPool2d,
     Module,
-    Neuron,
     RNNCell,
 )
+from micrograd.nn.module import check_size
+
+
+def test_module_parameters_and_zero_grad():
+    model = MLP(3, [4, 2], rng=random.Random(0))
+    assert len(model.parameters()) == 4 * 4 + 2 * 5
+    out = model([1.0, 2.0, 3.0])
+    (out[0] + out[1]).backward()
+    assert any(p.grad != 0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0 for p in model.parameters())
+    assert Module().parameters() == []
+
+
+def flatten(nested):
+    if isinstance(nested, Value):
+        return [nested]
+    return [v for item in nested for v in flatten(item)]
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda: Linear(3, 2), {"weight": (2, 3), "bias": (2,)}),
+        (lambda: Linear(3, 2, bias=False), {"weight": (2, 3)}),
+        (lambda: Embedding(5, 4), {"weight": (5, 4)}),
+        (
+            lambda: RNNCell(3, 2),
+            {"weight_ih": (2, 3), "weight_hh": (2, 2), "bias_ih": (2,), "bias_hh": (2,)},
+        ),
+        (
+            lambda: LSTMCell(3, 2),
+            {"weight_ih": (8, 3), "weight_hh": (8, 2), "bias_ih": (8,), "bias_hh": (8,)},
+        ),
+        (
+            lambda: GRUCell(3, 2),
+            {"weight_ih": (6, 3), "weight_hh": (6, 2), "bias_ih": (6,), "bias_hh": (6,)},
+        ),
+        (lambda: GRUCell(3, 2, bias=False), {"weight_ih": (6, 3), "weight_hh": (6, 2)}),
+    ],
+)
+def test_tensors_have_pytorchs_names_and_shapes_and_parameters_follow_them(make, expected):
+    module = make()
+    assert isinstance(module, Module)
+    tensors = module._tensors()
+    shapes = {}
+    for name, rows in tensors.items():
+        if isinstance(rows[0], Value):
+            shapes[name] = (len(rows),)
+        else:
+            assert len({len(row) for row in rows}) == 1
+            shapes[name] = (len(rows), len(rows[0]))
+    assert shapes == expected
+    params = module.parameters()
+    assert [id(p) for p in params] == [id(p) for p in flatten(list(tensors.values()))]
+    assert len(set(map(id, params))) == len(params)  # no Value twice
+
+
+def test_constructor_arguments_are_attributes_with_pytorchs_names():
+    assert (Linear(3, 2).in_features, Linear(3, 2).out_features) == (3, 2)
+    assert Linear(3, 2, bias=False).bias is None
+    emb = Embedding(5, 4)
+    assert (emb.num_embeddings, emb.embedding_dim) == (5, 4)
+    rnn = RNNCell(3, 2, nonlinearity="relu", bias=False)
+    assert (rnn.input_size, rnn.hidden_size, rnn.nonlinearity, rnn.bias) == (3, 2, "relu", False)
+    lstm = LSTMCell(3, 2, forget_bias=1.0)
+    assert (lstm.input_size, lstm.hidden_size, lstm.bias, lstm.forget_bias) == (3, 2, True, 1.0)
 
 
 def shape(nested):
@@ -92,20 +156,6 @@ def _leaves(nested):
             yield from _leaves(item)
     else:
         yield nested
-
-
-def test_mlp_layers_are_matrices_with_a_row_per_neuron():
-    model = MLP(2, [3, 1], rng=random.Random(2))
-    state = model.state_dict()
-    assert state["layers.0.weight"][1] == [w.data for w in model.layers[0].neurons[1].w]
-    assert state["layers.1.bias"] == [model.layers[1].neurons[0].b.data]
-
-
-def test_neuron_and_layer_have_state_dicts_too():
-    neuron = Neuron(2, rng=random.Random(3))
-    assert neuron.state_dict() == {"weight": [w.data for w in neuron.w], "bias": neuron.b.data}
-    layer = Layer(2, 3, rng=random.Random(3))
-    assert shape(layer.state_dict()["weight"]) == (3, 2)
 
 
 @pytest.mark.parametrize("name", EXPECTED_SHAPES)
@@ -188,17 +238,6 @@ def test_bad_state_dicts_are_refused_by_key_and_nothing_is_half_loaded(state, me
     assert model.state_dict() == before  # the good 'weight' was not written either
 
 
-def test_a_bad_key_deep_in_an_mlp_leaves_every_layer_as_it_was():
-    model = MLP(2, [3, 3, 1], rng=random.Random(11))
-    before = model.state_dict()
-    state = {k: [[0.0] * len(r) for r in v] if "weight" in k else [0.0] * len(v)
-             for k, v in before.items()}  # fmt: skip
-    state["layers.2.bias"] = [math.nan]
-    with pytest.raises(ValueError, match=r"MLP.load_state_dict: 'layers.2.bias'\[0\] is nan"):
-        model.load_state_dict(state)
-    assert model.state_dict() == before
-
-
 def test_load_state_dict_wants_a_dict():
     with pytest.raises(TypeError, match=r"Linear\.load_state_dict: expected a dict, got list"):
         Linear(1, 1).load_state_dict([("weight", [[1.0]])])
@@ -268,3 +307,70 @@ def test_without_pytorch_the_error_names_the_extra(monkeypatch, call):
     pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
     distribution = re.search(r'^name = "(.+)"$', pyproject, flags=re.M)[1]
     assert str(error.value) == f"Linear.{call} needs PyTorch: pip install '{distribution}[torch]'"
+
+
+def test_parameters_come_from_module_alone():
+    """No nn class lists its parameters itself: Module walks its weights and its modules."""
+    import micrograd.nn as nn
+
+    for name in nn.__all__:
+        cls = getattr(nn, name)
+        if isinstance(cls, type) and issubclass(cls, Module):
+            assert cls.parameters is Module.parameters, name
+
+
+def test_parameters_keep_micrograds_order_and_the_state_dicts_order():
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    expected = [p for layer in model.layers for n in layer.neurons for p in (*n.w, n.b)]
+    assert [id(p) for p in model.parameters()] == [id(p) for p in expected]
+    conv = Conv2d(2, 2, kernel_size=2, rng=random.Random(0))
+    weights = [w for f in conv.weight for plane in f for row in plane for w in row]
+    assert [id(p) for p in conv.parameters()] == [id(p) for p in weights + conv.bias]
+    plain = Conv2d(1, 1, 1, bias=False)
+    assert plain.parameters() == plain.weight[0][0][0]
+    model = TwoLayers()  # lists its own parameters; ours come in the same order
+    assert [id(p) for p in model.parameters()] == [id(p) for p in Module.parameters(model)]
+
+
+def test_check_size_takes_positive_ints_only():
+    assert check_size(2, "in_features", "Linear") == 2
+    for bad in (0, -1, True, 2.0, "2", None):
+        with pytest.raises(
+            ValueError, match=f"^Linear: in_features must be a positive int, got {bad!r}$"
+        ):
+            check_size(bad, "in_features", "Linear")
+
+
+# --- Layering: each nn module imports only the ones below it -----------------------------
+
+LAYERS = ["pytorch", "files", "module", "functional", "mlp", "layers", "conv", "recurrent"]
+
+
+def imports_of(path):
+    """The micrograd.nn modules ``path`` imports, and whether any import sits in a function."""
+    tree = ast.parse(path.read_text())
+    names, nested = set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("micrograd.nn"):
+            if node.module == "micrograd.nn":
+                names.update(alias.name for alias in node.names)
+            else:
+                names.add(node.module.rsplit(".", 1)[1])
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(function):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+                    if module and module.startswith("micrograd"):
+                        nested.append(module)
+    return names, nested
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_each_nn_module_imports_only_those_below_it_and_only_at_the_top(name):
+    folder = Path(__file__).resolve().parent.parent / "micrograd" / "nn"
+    assert sorted(p.stem for p in folder.glob("*.py")) == sorted([*LAYERS, "__init__"])
+    names, nested = imports_of(folder / f"{name}.py")
+    below = set(LAYERS[: LAYERS.index(name)])
+    assert names <= below, f"{name} imports {sorted(names - below)}, which are not below it"
+    assert nested == [], f"{name} imports {nested} inside a function"

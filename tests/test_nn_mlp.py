@@ -1,5 +1,7 @@
+"""Neuron, Layer and MLP: micrograd 0.1.0's defaults and numbers, fused and op-by-op
+graphs, activations and inits, training, and the MLP's state_dict layout."""
+
 import gc
-import json
 import math
 import random
 
@@ -8,10 +10,8 @@ import pytest
 from micrograd.datasets import make_moons, xor
 from micrograd.engine import Value
 from micrograd.losses import hinge, l2, mse
-from micrograd.nn import MLP, Layer, Module, Neuron
+from micrograd.nn import MLP, Layer, Neuron
 from micrograd.optim import SGD, Adam, LinearDecay
-
-# --- micrograd 0.1.0 defaults ----------------------------------------------------
 
 
 def test_repr_is_microgrands():
@@ -36,17 +36,6 @@ def test_micrograd_keyword_nonlin_still_works():
     assert repr(Neuron(3, nonlin=False)) == "LinearNeuron(3)"
     assert repr(Neuron(3, False)) == "LinearNeuron(3)"
     assert repr(Layer(2, 1, nonlin=True)) == "Layer of [ReLUNeuron(2)]"
-
-
-def test_module_parameters_and_zero_grad():
-    model = MLP(3, [4, 2], rng=random.Random(0))
-    assert len(model.parameters()) == 4 * 4 + 2 * 5
-    out = model([1.0, 2.0, 3.0])
-    (out[0] + out[1]).backward()
-    assert any(p.grad != 0 for p in model.parameters())
-    model.zero_grad()
-    assert all(p.grad == 0 for p in model.parameters())
-    assert Module().parameters() == []
 
 
 def test_one_neuron_layer_returns_a_value_and_works_as_a_hidden_layer():
@@ -195,9 +184,6 @@ def test_unknown_init_is_a_value_error():
         MLP(2, [2], init="zeros")
 
 
-# --- The delta rule, worked by hand ------------------------------------------------
-
-
 def test_one_sgd_step_equals_the_textbook_delta_rule():
     x, y, lr = [0.5, 0.1], 0.6, 0.5
     w_hidden = [[0.1, 0.2], [0.3, 0.4]]
@@ -249,9 +235,6 @@ def test_one_sgd_step_equals_the_textbook_delta_rule():
         assert all(close(w.data, e) for w, e in zip(neuron.w, ws))
 
 
-# --- Training -----------------------------------------------------------------------
-
-
 def test_xor_is_learned_to_100_percent():
     X, y = xor()
     model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", rng=random.Random(3))
@@ -284,53 +267,34 @@ def test_microgrands_moons_recipe_reaches_100_percent():
     assert accuracy == 1.0
 
 
-# --- Saving and loading ----------------------------------------------------------------
+def shape(nested):
+    dims = []
+    while isinstance(nested, list):
+        dims.append(len(nested))
+        nested = nested[0]
+    return tuple(dims)
 
 
-def test_save_and_load_round_trip(tmp_path):
-    model = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", rng=random.Random(9))
-    path = tmp_path / "model.json"
-    model.save(path)
-    loaded = MLP.load(path)
-    assert repr(loaded) == repr(model)
-    assert [p.data for p in loaded.parameters()] == [p.data for p in model.parameters()]
-    x = [0.1, 0.2, -0.3]
-    assert [v.data for v in loaded(x)] == [v.data for v in model(x)]
-    document = json.loads(path.read_text())
-    assert document["format"] == "micrograd.MLP" and document["version"] == 1
+def test_mlp_layers_are_matrices_with_a_row_per_neuron():
+    model = MLP(2, [3, 1], rng=random.Random(2))
+    state = model.state_dict()
+    assert state["layers.0.weight"][1] == [w.data for w in model.layers[0].neurons[1].w]
+    assert state["layers.1.bias"] == [model.layers[1].neurons[0].b.data]
 
 
-@pytest.mark.parametrize(
-    "change, message",
-    [
-        (lambda t: t[: len(t) // 2], "not valid JSON"),
-        (lambda t: "", "not valid JSON"),
-        (lambda t: "[1, 2, 3]", "not a micrograd MLP"),
-        (lambda t: t.replace('"version": 1', '"version": 99'), "format version 99"),
-        (lambda t: t.replace('"nouts": [4, 2]', '"nouts": [4, 3]'), "layer 1 should have 3"),
-        (lambda t: t.replace('"nin": 3', '"nin": 2'), "layer 0 neuron 0 needs 2 numeric"),
-        (lambda t: t.replace('"nin": 3', '"nin": "3"'), "positive whole numbers"),
-        (lambda t: t.replace('"activation": "tanh"', '"activation": "magic"'), "activations"),
-        (lambda t: t.replace('"b": ', '"b": "x", "old_b": ', 1), "numeric weights and a bias"),
-    ],
-)
-def test_corrupt_files_raise_value_error_saying_what_is_wrong(tmp_path, change, message):
-    path = tmp_path / "model.json"
-    MLP(3, [4, 2], activation="tanh", rng=random.Random(9)).save(path)
-    path.write_text(change(path.read_text()))
-    with pytest.raises(ValueError, match=message):
-        MLP.load(path)
+def test_neuron_and_layer_have_state_dicts_too():
+    neuron = Neuron(2, rng=random.Random(3))
+    assert neuron.state_dict() == {"weight": [w.data for w in neuron.w], "bias": neuron.b.data}
+    layer = Layer(2, 3, rng=random.Random(3))
+    assert shape(layer.state_dict()["weight"]) == (3, 2)
 
 
-def test_binary_garbage_is_a_value_error(tmp_path):
-    path = tmp_path / "model.json"
-    path.write_bytes(b"\x80\x81\xff\x00")
-    with pytest.raises(ValueError, match="not"):
-        MLP.load(path)
-
-
-def test_saving_nan_weights_is_refused(tmp_path):
-    model = MLP(2, [1], rng=random.Random(0))
-    model.parameters()[0].data = math.nan
-    with pytest.raises(ValueError, match="NaN"):
-        model.save(tmp_path / "model.json")
+def test_a_bad_key_deep_in_an_mlp_leaves_every_layer_as_it_was():
+    model = MLP(2, [3, 3, 1], rng=random.Random(11))
+    before = model.state_dict()
+    state = {k: [[0.0] * len(r) for r in v] if "weight" in k else [0.0] * len(v)
+             for k, v in before.items()}  # fmt: skip
+    state["layers.2.bias"] = [math.nan]
+    with pytest.raises(ValueError, match=r"MLP.load_state_dict: 'layers.2.bias'\[0\] is nan"):
+        model.load_state_dict(state)
+    assert model.state_dict() == before

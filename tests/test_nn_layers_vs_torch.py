@@ -1,0 +1,83 @@
+"""Linear and Embedding against PyTorch in float64: the same weights give the same
+outputs and the same gradients."""
+
+import random
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from micrograd.engine import Value, total  # noqa: E402
+from micrograd.nn import Embedding, Linear  # noqa: E402
+
+TOL = 1e-10
+
+
+def close(ours, theirs, tol=TOL):
+    theirs = theirs.detach().reshape(-1).tolist()
+    ours = list(ours)
+    assert len(ours) == len(theirs)
+    worst = max(abs(a - b) for a, b in zip(ours, theirs))
+    assert worst <= tol, worst
+
+
+def data(nested):
+    if isinstance(nested, Value):
+        return nested.data
+    return [data(v) for v in nested]
+
+
+def grads(nested):
+    if isinstance(nested, Value):
+        return [nested.grad]
+    return [g for v in nested for g in grads(v)]
+
+
+def torch_twin(ours):
+    """The PyTorch module with our weights, copied by the names of ``_tensors()``."""
+    if isinstance(ours, Linear):
+        theirs = torch.nn.Linear(ours.in_features, ours.out_features, bias=ours.bias is not None)
+    else:
+        theirs = torch.nn.Embedding(ours.num_embeddings, ours.embedding_dim)
+    theirs = theirs.double()
+    tensors = ours._tensors()
+    assert sorted(tensors) == sorted(name for name, _ in theirs.named_parameters())
+    with torch.no_grad():
+        for name, param in theirs.named_parameters():
+            param.copy_(torch.tensor(data(tensors[name]), dtype=torch.float64))
+    return theirs
+
+
+def sequence(rng, steps, size):
+    return [[rng.uniform(-2, 2) for _ in range(size)] for _ in range(steps)]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_matches_torch(bias):
+    rng = random.Random(1)
+    layer = Linear(5, 3, bias=bias, rng=rng)
+    twin = torch_twin(layer)
+    x = [Value(rng.uniform(-1, 1)) for _ in range(5)]
+    x_torch = torch.tensor(data(x), dtype=torch.float64, requires_grad=True)
+    out = layer(x)
+    out_torch = twin(x_torch)
+    close(data(out), out_torch)
+    coefficients = [1.0, -2.0, 0.5]
+    total(o * a for o, a in zip(out, coefficients)).backward()
+    (out_torch * torch.tensor(coefficients, dtype=torch.float64)).sum().backward()
+    for name, param in twin.named_parameters():
+        close(grads(layer._tensors()[name]), param.grad)
+    close(grads(x), x_torch.grad)
+
+
+def test_embedding_matches_torch_and_sums_gradients_of_a_repeated_index():
+    emb = Embedding(6, 3, rng=random.Random(2))
+    twin = torch_twin(emb)
+    indices = [1, 4, 1, 0]
+    rows = [emb(i) for i in indices]
+    rows_torch = twin(torch.tensor(indices))
+    close([v for row in rows for v in data(row)], rows_torch)
+    weights = sequence(random.Random(3), len(indices), 3)
+    total(v * a for row, w in zip(rows, weights) for v, a in zip(row, w)).backward()
+    (rows_torch * torch.tensor(weights, dtype=torch.float64)).sum().backward()
+    close(grads(emb.weight), twin.weight.grad)
