@@ -88,7 +88,7 @@ def no_renderer(monkeypatch):
 def show():
     """IPython's display formatter with micrograd's formatters registered, as in a kernel."""
     shell = InteractiveShell.instance()
-    viz._show_in_ipython()
+    viz.show_in_ipython(shell)
     yield lambda obj: shell.display_formatter.format(obj)[0]
     InteractiveShell.clear_instance()
 
@@ -248,7 +248,7 @@ def test_a_step_of_a_big_graph_shows_text_only(show):
     shown, seconds = timed(show, step)
     assert set(shown) == {"text/plain"}
     assert shown["text/plain"].startswith(str(step))
-    assert "step.draw(max_nodes=N)" in shown["text/plain"]
+    assert "micrograd.viz.draw_step(step, max_nodes=N)" in shown["text/plain"]
     assert seconds < 1.0, seconds
 
 

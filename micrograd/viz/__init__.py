@@ -17,6 +17,7 @@ from micrograd.viz.graph import (
     find_renderer,
     jupyter_bundle,
     render,
+    show_in_ipython,
     step_bundle,
     to_svg,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "find_renderer",
     "jupyter_bundle",
     "render",
+    "show_in_ipython",
     "step_bundle",
     "to_svg",
 ]

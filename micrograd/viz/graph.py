@@ -49,11 +49,10 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import graphviz
+
 from micrograd.engine import Value
 from micrograd.trace import Step, node_names, op_entry, operands
-
-if TYPE_CHECKING:  # the graphviz package is imported only when a graph is drawn
-    import graphviz
 
 __all__ = [
     "INLINE_MAX_NODES",
@@ -64,6 +63,7 @@ __all__ = [
     "find_renderer",
     "jupyter_bundle",
     "render",
+    "show_in_ipython",
     "step_bundle",
     "to_svg",
 ]
@@ -148,6 +148,7 @@ def draw_dot(
     max_nodes: int = MAX_NODES,
     highlight: Iterable[Value] = (),
     legend: bool = False,
+    names: dict[Value, str] | None = None,
 ) -> graphviz.Digraph:
     """The computation graph of ``root`` as a :class:`graphviz.Digraph`.
 
@@ -156,8 +157,10 @@ def draw_dot(
         rankdir: "LR" (left to right, default) or "TB" (top to bottom).
         max_nodes: refuse graphs with more Values than this (ValueError).
         highlight: Values to draw with a thick outline, and the edges between
-            them (used by :meth:`~micrograd.engine.Step.draw`).
+            them (used by :func:`draw_step`).
         legend: add a caption explaining the colours.
+        names: ``node_names(root)``, if the caller already has it (the explorer
+            does); it sets what each box says and the order of the Values.
 
     Node names come from the traversal order (v0 is root), so the same graph
     gives the same DOT source in any process.
@@ -168,7 +171,7 @@ def draw_dot(
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
-    shown = node_names(root)  # labels, or the names that steps and traces use (mul2)
+    shown = node_names(root) if names is None else names  # labels, or names such as mul2
     if len(shown) > max_nodes:
         raise ValueError(
             f"draw_dot: the graph has {len(shown)} values, more than max_nodes={max_nodes}; "
@@ -176,17 +179,17 @@ def draw_dot(
             "or draw a part of it by passing an inner Value as the root"
         )
     values = list(shown)  # depth-first from the root, the same order in any process
-    names = {v: f"v{i}" for i, v in enumerate(values)}
+    ids = {v: f"v{i}" for i, v in enumerate(values)}
     marked = set(highlight)
     largest = max((abs(v.grad) for v in values if math.isfinite(v.grad)), default=0.0)
 
-    dot = _drawing_class()(graph_attr={"rankdir": rankdir})
+    dot = _Digraph(graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
     for v in values:
         label = f"{{ {escape_label(shown[v])} | data {_number(v.data)} | grad {_number(v.grad)} }}"
         style = {"penwidth": "3", "color": "#e0a000"} if v in marked else {}
         dot.node(
-            names[v],
+            ids[v],
             label=label,
             shape="record",
             style="filled",
@@ -194,15 +197,15 @@ def draw_dot(
             **style,
         )
         if v.parents:
-            op_name = names[v] + "_op"
+            op_name = ids[v] + "_op"
             # The op lights up only when the step is at this node (its parents marked too).
             op_style = style if any(p in marked for p in v.parents) else {}
             dot.node(op_name, label=escape_label(_op_text(v)), shape="oval", **op_style)
-            dot.edge(op_name, names[v], **op_style)
+            dot.edge(op_name, ids[v], **op_style)
             for parent in v.parents:
                 both = v in marked and parent in marked
                 dot.edge(
-                    names[parent],
+                    ids[parent],
                     op_name,
                     **({"penwidth": "3", "color": "#e0a000"} if both else {}),
                 )
@@ -402,8 +405,6 @@ class _RenderedByMicrograd:
         >>> pathlib.Path(path).read_text().startswith("<?xml")
         True
         """
-        import graphviz
-
         target = None if outfile is None else Path(outfile)
         if target is not None:
             if format is None:
@@ -433,22 +434,12 @@ class _RenderedByMicrograd:
         return os.fspath(target)
 
 
-_DRAWING: type[graphviz.Digraph] | None = None
-
-
-def _drawing_class() -> type[graphviz.Digraph]:
-    """graphviz.Digraph with micrograd's renderer mixed in, made on first use so that
-    ``import micrograd`` does not import graphviz."""
-    global _DRAWING
-    if _DRAWING is None:
-        import graphviz
-
-        _DRAWING = type(
-            "Digraph",
-            (_RenderedByMicrograd, graphviz.Digraph),
-            {"__module__": __name__, "__doc__": _RenderedByMicrograd.__doc__},
-        )
-    return _DRAWING
+# graphviz.Digraph with micrograd's renderer mixed in: what draw_dot returns.
+_Digraph = type(
+    "Digraph",
+    (_RenderedByMicrograd, graphviz.Digraph),
+    {"__module__": __name__, "__doc__": _RenderedByMicrograd.__doc__},
+)
 
 
 def draw_step(step: Step, **options: Any) -> graphviz.Digraph:
@@ -544,7 +535,7 @@ def _step_text(step: Step) -> str:
     if not _more_values_than(step.root, INLINE_MAX_NODES):
         return str(step)
     why = _TOO_BIG.format(INLINE_MAX_NODES)
-    return f"{step}\n{_hint('step.root', 'step.draw(max_nodes=N)', why)}"
+    return f"{step}\n{_hint('step.root', 'micrograd.viz.draw_step(step, max_nodes=N)', why)}"
 
 
 def step_bundle(step: Step) -> dict[str, str]:
@@ -566,7 +557,7 @@ def step_bundle(step: Step) -> dict[str, str]:
         svg = _inline_svg(step.root, (step.node, *(u.parent for u in step.updates)))
     except subprocess.TimeoutExpired:
         why = _TOO_SLOW.format(INLINE_TIMEOUT)
-        slow = f"{text}\n{_hint('step.root', 'step.draw(max_nodes=N)', why)}"
+        slow = f"{text}\n{_hint('step.root', 'micrograd.viz.draw_step(step, max_nodes=N)', why)}"
         return {"text/plain": text, "text/html": f"<pre>{html_escape(slow)}</pre>"}
     except _CANNOT_DRAW:
         return {"text/plain": text}
@@ -578,14 +569,20 @@ def step_bundle(step: Step) -> dict[str, str]:
     return {"text/plain": text, "text/html": html}
 
 
-def _show_in_ipython() -> None:
-    """Inside IPython or Jupyter, show Values as their graphs and Steps as their text
-    and graph (the engine and trace hold no display code: this layer tells IPython
-    how, when it is imported there)."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    if shell is None:
-        return
+def show_in_ipython(shell: Any) -> None:
+    """Tell an IPython shell to show Values as their graphs and Steps as their text
+    and graph (the engine and trace hold no display code: this layer tells IPython how).
+
+    ``import micrograd`` arranges for this to run the first time a Jupyter shell
+    displays a Value or a Step, so you need not call it.
+
+    >>> from IPython.core.interactiveshell import InteractiveShell
+    >>> shell = InteractiveShell.instance()
+    >>> show_in_ipython(shell)
+    >>> "image/svg+xml" in shell.display_formatter.format(Value(2.0).exp())[0]
+    True
+    >>> InteractiveShell.clear_instance()
+    """
     display = shell.display_formatter
 
     # A terminal shows only text: drawing there would be work thrown away.
@@ -602,6 +599,3 @@ def _show_in_ipython() -> None:
     display.mimebundle_formatter.for_type(Step, show_step)
     # A Step is a tuple, and IPython's own printer for tuples would win over the bundle's text.
     display.formatters["text/plain"].for_type(Step, step_text)
-
-
-_show_in_ipython()
