@@ -14,6 +14,12 @@
   const nodes = graph.nodes;
   const count = nodes.length;
   const rootName = nodes[graph.root].name;
+  // The texts' templates: a backward step's from micrograd.trace.STEP_TEXT (the one that
+  // writes str(step)), the others from the explorer. This page fills them with its numbers.
+  const TEXT = graph.text, STEP = TEXT.step;
+  function fill(template, fields) {
+    return template.replace(/\{(\w+)\}/g, (_, key) => fields[key]);
+  }
 
   // JSON has no NaN or infinities: Python sent those as "nan", "inf", "-inf".
   function number(x) {
@@ -87,21 +93,24 @@
   };
 
   // --- Numbers as Python prints them ---------------------------------------------
-  // f"{x:.4f}": toFixed rounds the exact binary value, as Python does, except
-  // that it breaks a tie upwards where Python breaks it to even.
-  function fixed4(x) {
+  // f"{x:.{places}f}" (places = STEP.decimals): toFixed rounds the exact binary value, as
+  // Python does, except that it breaks a tie upwards where Python breaks it to even.
+  const places = STEP.decimals, scale = 10 ** places;
+  function fixed(x) {
     if (Number.isNaN(x)) return "nan";
     if (x === Infinity) return "inf";
     if (x === -Infinity) return "-inf";
     const minus = x < 0 || Object.is(x, -0) ? "-" : "";
     const a = Math.abs(x);
-    if (a >= 1e21) return minus + BigInt(a).toString() + ".0000";
-    // A tie (a * 10^4 ending in exactly .5) needs a multiple of 1/32: then a * 10^4 is exact.
-    const t = a * 10000;
-    if (a < 1e11 && Number.isInteger(a * 32) && t - Math.floor(t) === 0.5 && Math.floor(t) % 2 === 0) {
-      return minus + (Math.floor(t) / 10000).toFixed(4);
+    if (a >= 1e21) return minus + BigInt(a).toString() + "." + "0".repeat(places);
+    // A tie (a * 10^places ending in exactly .5) needs a multiple of 1/2^(places+1): then,
+    // below 1e15, a * 10^places is exact.
+    const t = a * scale;
+    if (t < 1e15 && Number.isInteger(a * 2 ** (places + 1)) && t - Math.floor(t) === 0.5 &&
+        Math.floor(t) % 2 === 0) {
+      return minus + (Math.floor(t) / scale).toFixed(places);
     }
-    return minus + a.toFixed(4);
+    return minus + a.toFixed(places);
   }
 
   // --- The graph's structure, read once ----------------------------------------
@@ -217,39 +226,47 @@
     return { data, grad };
   }
 
-  function numbersFormula(i, xs) {
-    const node = nodes[i];
-    const f = xs.map(fixed4);
-    if (node.notation === "infix") return `${f[0]} ${node.symbol} ${f[1]}`;
-    if (node.notation === "prefix") return `-(${f[0]})`;
-    return `${node.symbol}(${f.join(", ")})`;
-  }
-
-  function textOf(k) {
+  // The text of position k as lines: a backward step's head, then one line per edge;
+  // textOf joins them as str(step) does, the panel one to a line.
+  function linesOf(k) {
     const data = forward.data;
-    if (k === 0) return graph.startText;
+    if (k === 0) return [TEXT.start];
     if (k <= F) {
       const i = graph.forward[k - 1];
       const node = nodes[i];
-      return `${node.name} = ${node.formula} = ${numbersFormula(i, operandData(i, data))} = ${fixed4(data[i])}`;
+      const f = operandData(i, data).map(fixed);
+      const fields = { symbol: node.symbol, a: f[0], b: f[f.length - 1], args: f.join(TEXT.between_args) };
+      const numbers = fill(TEXT[node.notation], fields);
+      return [fill(TEXT.forward, { name: node.name, formula: node.formula, numbers, value: fixed(data[i]) })];
     }
     if (k <= F + B) {
       const s = k - F - 1;
       const node = nodes[graph.backward[s]];
-      const up = fixed4(backward.upstream[s]);
-      const parts = [];
+      const upstream = fixed(backward.upstream[s]);
+      const head = fill(STEP.head, { name: node.name, formula: node.formula, root: rootName, upstream });
+      const edges = [];
       const first = backward.first[s], end = backward.first[s + 1];
-      const last = Math.min(end, first + graph.shown[s]); // a long sum spells out only the first few
+      const last = Math.min(end, first + STEP.max_edges); // a long sum spells out only the first few
       for (let e = first; e < last; e++) {
-        parts.push(`d${rootName}/d${nodes[backward.parent[e]].name} += ${up} * ${fixed4(backward.local[e])} = ${fixed4(backward.after[e])}`);
+        edges.push(fill(STEP.edge, {
+          root: rootName, parent: nodes[backward.parent[e]].name, upstream,
+          local: fixed(backward.local[e]), after: fixed(backward.after[e]),
+        }));
       }
-      if (end > last) parts.push(`... ${(end - last).toLocaleString("en-US")} more parents`);
-      return `${node.name} = ${node.formula}: d${rootName}/d${node.name} = ${up} -> ${parts.join("; ")}`;
+      if (end > last) edges.push(fill(STEP.more, { count: (end - last).toLocaleString("en-US") }));
+      return [head, ...edges];
     }
     const u = k - F - B - 1;
     const p = graph.params[u];
-    const name = nodes[p].name;
-    return `${name} = ${name} - lr * grad = ${fixed4(data[p])} - ${graph.lrText} * ${fixed4(backward.grad[p])} = ${fixed4(backward.updated[u])}`;
+    return [fill(TEXT.update, {
+      name: nodes[p].name, lr: graph.lrText, data: fixed(data[p]),
+      grad: fixed(backward.grad[p]), new: fixed(backward.updated[u]),
+    })];
+  }
+
+  function textOf(k) {
+    const [head, ...edges] = linesOf(k);
+    return k > F && k <= F + B ? head + STEP.after_head + edges.join(STEP.between_edges) : head;
   }
 
   // The node a step is about, and the parents it reads from or passes to.
@@ -307,8 +324,8 @@
     for (let i = 0; i < count; i++) {
       if (!boxes[i]) continue;
       const d = state.data[i], g = state.grad[i];
-      setText(dataText[i], shown.data, i, d === null ? "data" : `data ${fixed4(d)}`);
-      setText(gradText[i], shown.grad, i, g === null ? "grad" : `grad ${fixed4(g)}`);
+      setText(dataText[i], shown.data, i, d === null ? "data" : `data ${fixed(d)}`);
+      setText(gradText[i], shown.grad, i, g === null ? "grad" : `grad ${fixed(g)}`);
       const colour = gradColour(g, largest);
       if (shown.fill[i] !== colour) { shown.fill[i] = colour; fills[i].setAttribute("fill", colour); }
     }
@@ -333,9 +350,8 @@
   const $ = (id) => document.getElementById(id);
   function renderPanel(k) {
     $("phase").textContent = `${phaseOf(k)} · step ${k} of ${total}`;
-    const text = textOf(k);
     // one chain-rule edge per line, so the arithmetic reads down the panel
-    $("text").textContent = text.replace(" -> ", "\n  ").split("; ").join("\n  ");
+    $("text").textContent = linesOf(k).join("\n  ");
     $("problems").textContent = forward.problems.join("\n");
     $("position").textContent = `${k} / ${total}`;
     $("scrubber").value = String(k);
@@ -421,7 +437,7 @@
       if (readOnly[i]) {
         const note = document.createElement("span");
         note.className = "note";
-        note.textContent = `${fixed4(values[i])} (read-only: it feeds a custom op, which the page cannot compute)`;
+        note.textContent = `${fixed(values[i])} (read-only: it feeds a custom op, which the page cannot compute)`;
         row.append(note);
         box.append(row);
         continue;

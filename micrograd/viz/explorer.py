@@ -22,8 +22,10 @@ How the page is built:
   in the same order as the engine (the op table in ``explorer.js`` mirrors the
   engine's catalogue of ops), so that changing a leaf recomputes the whole
   timeline without Python;
-- the step texts are Python's: ``texts`` holds them, backward steps being
-  exactly ``str(step)``, and the page rebuilds them with the same formatting.
+- the step texts have one owner: a backward step's is ``str(step)``, whose
+  templates and number format (trace's ``STEP_TEXT``) travel in the page's JSON,
+  as do the forward and update templates (``PAGE_TEXT``); ``texts`` holds
+  Python's filled texts and the page fills the same templates with its numbers.
 
 The page is one file with no network access (a Content-Security-Policy says
 so), and every label is escaped for where it lands: SVG text, HTML attributes
@@ -46,7 +48,7 @@ from typing import Any, NamedTuple, cast
 
 from micrograd import engine, trace
 from micrograd.engine import Value
-from micrograd.trace import node_names
+from micrograd.trace import STEP_TEXT, node_names
 from micrograd.viz.graph import draw_dot, to_svg
 
 __all__ = ["Explorer", "explore"]
@@ -75,64 +77,39 @@ def _op_record(node: Value) -> _OpRecord | None:
     return _OpRecord(entry.name, entry.symbol, entry.notation, custom, tuple(trace.operands(node)))
 
 
-# --- Step texts (the page rebuilds these with the same rules) -------------------------
+# --- Texts: the page fills the same templates with the numbers it recomputes ----------
+
+PAGE_TEXT = {
+    "start": "start: only the leaves are known",
+    "forward": "{name} = {formula} = {numbers} = {value}",
+    # the forward step's formula with numbers in place of names, by the op's notation
+    "infix": "{a} {symbol} {b}",
+    "prefix": "-({a})",
+    "call": "{symbol}({args})",
+    "between_args": ", ",
+    "update": "{name} = {name} - lr * grad = {data} - {lr} * {grad} = {new}",
+}
+"""The page's own texts (forward, update); a backward step's is trace's :data:`STEP_TEXT`."""
+START_TEXT = PAGE_TEXT["start"]
+_number = STEP_TEXT.number  # every number in every text: 4 decimals
 
 
-def _fixed(x: float) -> str:
-    return f"{x:.4f}"
-
-
-def _numbers_formula(record: _OpRecord, operand_data: list[float]) -> str:
-    """The node's formula with numbers in place of names: ``2.0000 * -3.0000``."""
-    numbers = [_fixed(x) for x in operand_data]
-    if record.notation == "infix":
-        return f"{numbers[0]} {record.symbol} {numbers[1]}"
-    if record.notation == "prefix":
-        return f"-({numbers[0]})"
-    return f"{record.symbol}({', '.join(numbers)})"
-
-
-def _backward_text(
-    name: str,
-    formula: str,
-    root: str,
-    upstream: float,
-    updates: list[tuple[str, float, float]],
-    shown: int,
-) -> str:
-    """``str(step)``, from its parts: the first ``shown`` updates, then how many more."""
-    parts = [
-        f"d{root}/d{parent} += {upstream:.4f} * {local:.4f} = {after:.4f}"
-        for parent, local, after in updates[:shown]
-    ]
-    if len(updates) > shown:
-        parts.append(f"... {len(updates) - shown:,} more parents")
-    return f"{name} = {formula}: d{root}/d{name} = {upstream:.4f} -> {'; '.join(parts)}"
-
-
-def _updates_shown(step: trace.Step, names: dict[Value, str]) -> int:
-    """How many of its updates ``str(step)`` spells out (a long sum shows the first few)."""
-    text = str(step)
-    count = len(step.updates)
-    more = text.rsplit("; ... ", 1)[-1] if text.endswith(" more parents") else ""
-    if more:
-        count -= int(more.split(" ", 1)[0].replace(",", ""))
-    updates = [(names[u.parent], u.local, u.grad_after) for u in step.updates]
-    name, root = names[step.node], names[step.root]
-    formula = trace.formula(step.node, names)
-    if _backward_text(name, formula, root, step.upstream, updates, count) != text:
-        # The page rebuilds this text after a leaf changes: it must follow the same rules.
-        raise RuntimeError(f"explore: the page cannot rebuild the text of step {text!r}")
-    return count
-
-
-def _update_text(name: str, lr_text: str, data: float, grad: float, new: float) -> str:
-    return (
-        f"{name} = {name} - lr * grad = {_fixed(data)} - {lr_text} * {_fixed(grad)} = {_fixed(new)}"
+def _forward_text(name: str, formula: str, record: _OpRecord, data: float) -> str:
+    """``mul1 = x * w = 2.0000 * -3.0000 = -6.0000``."""
+    numbers = [_number(x.data if isinstance(x, Value) else x) for x in record.operands]
+    fields = {"symbol": record.symbol, "a": numbers[0], "b": numbers[-1]}
+    fields["args"] = PAGE_TEXT["between_args"].join(numbers)
+    shown = PAGE_TEXT[record.notation].format(**fields)
+    return PAGE_TEXT["forward"].format(
+        name=name, formula=formula, numbers=shown, value=_number(data)
     )
 
 
-START_TEXT = "start: only the leaves are known"
+def _update_text(name: str, lr_text: str, data: float, grad: float, new: float) -> str:
+    """``w = w - lr * grad = 0.5000 - 0.1 * 3.0000 = 0.2000``."""
+    return PAGE_TEXT["update"].format(
+        name=name, lr=lr_text, data=_number(data), grad=_number(grad), new=_number(new)
+    )
 
 
 # --- The export ------------------------------------------------------------------------
@@ -154,7 +131,7 @@ def _asset(name: str) -> str:
     return resources.files("micrograd.viz").joinpath(name).read_text(encoding="utf-8")
 
 
-def _graph_svg(root: Value, names: list[str], max_nodes: int) -> str:
+def _graph_svg(root: Value, names: dict[Value, str], max_nodes: int) -> str:
     """The draw_dot picture as inline SVG, its parts tagged for the script.
 
     draw_dot names Value i ``v{i}`` (in node_names order) and its op ``v{i}_op``;
@@ -163,7 +140,7 @@ def _graph_svg(root: Value, names: list[str], max_nodes: int) -> str:
     comments go, to keep the page small; ElementTree writes the text back
     escaped, so a label shows literally.
     """
-    dot = draw_dot(root, max_nodes=max_nodes)
+    dot = draw_dot(root, max_nodes=max_nodes, names=names)
     tree = ET.fromstring(to_svg(dot).encode())
     index = {f"v{i}": i for i in range(len(names))}
     for group in tree.iter(f"{_S}g"):
@@ -278,105 +255,68 @@ def explore(
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
+    names = node_names(root)  # once: the texts, the JSON and the picture all use these
+    update = _check(names, params, lr, max_nodes)
+    values = list(names)  # node_names order: the root first, Value i drawn as v{i}
+    steps = _backprop(root, values)
+    graph = _Graph(values, names, steps)
+    lr_text = f"{lr:g}" if lr is not None else ""
+    texts = [START_TEXT, *graph.forward_texts(), *map(str, steps)]
+    texts.extend(graph.update_texts(update, cast(float, lr), lr_text))
+    data = {
+        "title": title if title is not None else names[root],
+        "root": 0,
+        "nodes": graph.nodes_json(),
+        "forward": graph.forward_order,
+        "backward": [graph.index[step.node] for step in steps],
+        "customLocals": graph.custom_locals(),
+        "params": [graph.index[p] for p in update],
+        "lr": lr,
+        "lrText": lr_text,
+        "text": {"step": STEP_TEXT._asdict(), **PAGE_TEXT},
+    }
+    explorer = Explorer(_page(data, _graph_svg(root, names, max_nodes)), texts)
+    if path is not None:
+        explorer.save(path)
+    return explorer
+
+
+def _check(
+    names: dict[Value, str],
+    params: Iterable[Value] | None,
+    lr: float | None,
+    max_nodes: int,
+) -> list[Value]:
+    """explore's arguments checked, with a message naming what is wrong; returns the params."""
     if (params is None) != (lr is None):
         raise ValueError("explore: give params and lr together (the update step needs both)")
     if lr is not None and (
         isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr)
     ):
         raise ValueError(f"explore: lr must be a finite number, got {lr!r}")
-    names_of = node_names(root)
-    if len(names_of) > max_nodes:
+    if len(names) > max_nodes:
         raise ValueError(
-            f"explore: the graph has {len(names_of)} values, more than max_nodes={max_nodes}; "
+            f"explore: the graph has {len(names)} values, more than max_nodes={max_nodes}; "
             "pass a larger max_nodes to explore it anyway (the page gets large)"
         )
-    values = list(names_of)
-    names = [names_of[v] for v in values]
-    if len(set(names)) != len(names):
-        clash = next(n for n in names if names.count(n) > 1)
-        raise ValueError(f"explore: two values are both named {clash!r}; relabel one")
-    index = {v: i for i, v in enumerate(values)}
+    taken: set[str] = set()
+    for name in names.values():
+        if name in taken:
+            raise ValueError(f"explore: two values are both named {name!r}; relabel one")
+        taken.add(name)
     update = [] if params is None else list(params)
     for k, p in enumerate(update):
-        if not isinstance(p, Value) or p not in index:
+        if not isinstance(p, Value) or p not in names:
             raise ValueError(f"explore: params[{k}] ({p!r}) is not a Value in the graph of root")
         if p.parents:
-            raise ValueError(f"explore: params[{k}] ({names_of[p]}) is not a leaf")
+            raise ValueError(f"explore: params[{k}] ({names[p]}) is not a leaf")
     if len({id(p) for p in update}) != len(update):
         raise ValueError("explore: params lists a Value twice")
-
-    records = [_op_record(v) for v in values]
-    steps, texts_backward = _backprop(root, values, names_of)
-    forward_order = [index[step.node] for step in reversed(steps)]
-    formulas = {index[step.node]: trace.formula(step.node, names_of) for step in steps}
-    shown = [_updates_shown(step, names_of) for step in steps]
-
-    texts = [START_TEXT]
-    for i in forward_order:
-        made = cast(_OpRecord, records[i])  # forward steps are never leaves
-        operand_data = [x.data if isinstance(x, Value) else x for x in made.operands]
-        numbers = _numbers_formula(made, operand_data)
-        texts.append(f"{names[i]} = {formulas[i]} = {numbers} = {_fixed(values[i].data)}")
-    texts.extend(texts_backward)
-    final_grads = {}
-    for step in steps:
-        for u in step.updates:
-            final_grads[u.parent] = u.grad_after
-    lr_text = f"{lr:g}" if lr is not None else ""
-    for p in update:
-        grad = final_grads.get(p, 0.0)
-        new = p.data - cast(float, lr) * grad  # params come with an lr (checked above)
-        texts.append(_update_text(names_of[p], lr_text, p.data, grad, new))
-
-    nodes = []
-    for i, v in enumerate(values):
-        record = records[i]
-        if record is None:
-            nodes.append({"name": names[i], "value": _json_number(v.data)})
-            continue
-        node: dict[str, Any] = {
-            "name": names[i],
-            "op": record.name,
-            "symbol": record.symbol,
-            "notation": record.notation,
-            "formula": formulas[i],
-            "args": [
-                index[x] if isinstance(x, Value) else [_json_number(x)] for x in record.operands
-            ],
-        }
-        if record.custom:
-            node["custom"] = True
-            node["value"] = _json_number(v.data)
-        nodes.append(node)
-    custom_locals = {
-        str(index[step.node]): [_json_number(u.local) for u in step.updates]
-        for step in steps
-        if cast(_OpRecord, records[index[step.node]]).custom
-    }
-    data = {
-        "title": title if title is not None else names[0],
-        "root": 0,
-        "nodes": nodes,
-        "forward": forward_order,
-        "backward": [index[step.node] for step in steps],
-        "shown": shown,
-        "customLocals": custom_locals,
-        "params": [index[p] for p in update],
-        "lr": lr,
-        "lrText": lr_text,
-        "startText": START_TEXT,
-    }
-    page = _page(data, _graph_svg(root, names, max_nodes))
-    explorer = Explorer(page, texts)
-    if path is not None:
-        explorer.save(path)
-    return explorer
+    return update
 
 
-def _backprop(
-    root: Value, values: list[Value], names: dict[Value, str]
-) -> tuple[list[trace.Step], list[str]]:
-    """Every backward step of ``root`` and its text, leaving each ``.grad`` as it was.
+def _backprop(root: Value, values: list[Value]) -> list[trace.Step]:
+    """Every backward step of ``root``, leaving each ``.grad`` as it was.
 
     ``backward_steps()`` works on ``.grad`` and leaves accumulate onto theirs,
     so the leaves start from 0 here (the page shows one clean pass) and every
@@ -386,12 +326,72 @@ def _backprop(
     try:
         for v in values:
             v.grad = 0.0
-        steps = list(root.backward_steps())
-        texts = [str(step) for step in steps]
+        return list(root.backward_steps())
     finally:
         for v, g in zip(values, saved):
             v.grad = g
-    return steps, texts
+
+
+class _Graph:
+    """The graph as the page sees it: Value i is ``values[i]``, the root is 0."""
+
+    def __init__(self, values: list[Value], names: dict[Value, str], steps: list[trace.Step]):
+        self.values, self.names, self.steps = values, names, steps
+        self.index = {v: i for i, v in enumerate(values)}
+        self.records = [_op_record(v) for v in values]
+        self.forward_order = [self.index[step.node] for step in reversed(steps)]
+        self.formulas = {self.index[s.node]: trace.formula(s.node, names) for s in steps}
+
+    def forward_texts(self) -> list[str]:
+        """One text per forward step, in the order the page plays them."""
+        return [
+            _forward_text(
+                self.names[self.values[i]],
+                self.formulas[i],
+                cast(_OpRecord, self.records[i]),  # forward steps are never leaves
+                self.values[i].data,
+            )
+            for i in self.forward_order
+        ]
+
+    def update_texts(self, update: list[Value], lr: float, lr_text: str) -> list[str]:
+        """One text per parameter update ``p = p - lr * grad``, with the pass's gradients."""
+        final_grads = {u.parent: u.grad_after for step in self.steps for u in step.updates}
+        texts = []
+        for p in update:
+            grad = final_grads.get(p, 0.0)
+            texts.append(_update_text(self.names[p], lr_text, p.data, grad, p.data - lr * grad))
+        return texts
+
+    def nodes_json(self) -> list[dict[str, Any]]:
+        """Each Value for the page: a leaf's name and value; else its op and operands
+        (another Value's index, or ``[number]`` for a folded one)."""
+        nodes = []
+        for i, (v, record) in enumerate(zip(self.values, self.records)):
+            node: dict[str, Any] = {"name": self.names[v]}
+            if record is None:
+                node["value"] = _json_number(v.data)
+                nodes.append(node)
+                continue
+            node["op"], node["symbol"] = record.name, record.symbol
+            node["notation"], node["formula"] = record.notation, self.formulas[i]
+            node["args"] = [
+                self.index[x] if isinstance(x, Value) else [_json_number(x)]
+                for x in record.operands
+            ]
+            if record.custom:  # the page cannot compute it: its value travels instead
+                node["custom"] = True
+                node["value"] = _json_number(v.data)
+            nodes.append(node)
+        return nodes
+
+    def custom_locals(self) -> dict[str, list[float | str]]:
+        """The local derivatives of each custom op's node, which the page cannot compute."""
+        return {
+            str(self.index[step.node]): [_json_number(u.local) for u in step.updates]
+            for step in self.steps
+            if cast(_OpRecord, self.records[self.index[step.node]]).custom
+        }
 
 
 def _page(data: dict, svg: str) -> str:
