@@ -50,7 +50,7 @@ from micrograd.floats import (
 )
 from micrograd.op import Op
 from micrograd.trace import ParentUpdate, Step, node_names
-from micrograd.traversal import BY_HAND, MANY, backward_order, nodes_under
+from micrograd.traversal import BY_HAND, MANY, backward_order, nodes_under, postorder, tree_walk
 
 __all__ = [
     "OPS",
@@ -412,14 +412,17 @@ class Value(Micrograd010Names):
         >>> a.grad, b.parents[0].grad
         (24.0, 4.0)
         """
-        # Topological order: every node before the nodes it was made from.
-        order = backward_order(self, reset_grads=True)
-        if not order:  # a leaf: d(self)/d(self) = 1
+        if self._kind is None:  # a leaf: d(self)/d(self) = 1
             self.grad += 1.0
             return
+        if tree_walk(self, backprop=True):  # no node used twice: ordered and applied in one walk
+            return
+        # Any graph: topological order, every node after all the nodes that use it
+        # (intermediate nodes reset to 0 on the way: they hold this call's gradient only).
+        order = postorder(self, reset_grads=True)
         self.grad = 1.0
         many, by_hand = MANY, BY_HAND  # locals: read once a node
-        for node in order:
+        for node in reversed(order):
             # The chain rule, one node at a time: each operand's gradient grows by
             # local derivative * this node's gradient.  One and two operands, the
             # usual cases, are written out, so that no tuple is made for them.
@@ -835,6 +838,10 @@ def _linear_relu(weights: Sequence[Value], inputs: Sequence[Value | Number], bia
     return linear(weights, inputs, bias, activation="relu")
 
 
+LINEAR = Op("linear", "linear", "call", 0, _linear_rule, linear)
+LINEAR_RELU = Op("linear_relu", "linear+relu", "call", 0, _linear_relu_rule, _linear_relu)
+
+
 def total(values: Iterable[Value | Number]) -> Value:
     """The sum of many Values as one node (builtin ``sum`` makes a chain of
     ``+`` nodes).  Adds left to right, as ``sum`` does.
@@ -849,6 +856,9 @@ def total(values: Iterable[Value | Number]) -> Value:
 
 def _sum_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:  # 1 for each
     return (1.0,) * len(operands)
+
+
+SUM = Op("sum", "sum", "call", 0, _sum_rule, lambda *values: total(values))
 
 
 # --- Your own ops --------------------------------------------------------------------------
@@ -919,10 +929,6 @@ def custom_op(
 
 
 # --- The catalogue: every op once ----------------------------------------------------------
-
-LINEAR = Op("linear", "linear", "call", 0, _linear_rule, linear)
-LINEAR_RELU = Op("linear_relu", "linear+relu", "call", 0, _linear_relu_rule, _linear_relu)
-SUM = Op("sum", "sum", "call", 0, _sum_rule, lambda *values: total(values))
 
 OPS: dict[str, Op] = {
     op.name: op

@@ -278,9 +278,11 @@ def _chain_rule_steps(
     With ``grads`` None it works on ``.grad`` exactly as ``backward()`` does;
     otherwise it keeps gradients in that dict and touches no ``.grad``.
     """
-    order = backward_order(root, reset_grads=grads is None)
+    order = backward_order(root)
     names = node_names(root)
     if grads is None:
+        for node in order:
+            node.grad = 0.0
         if order:
             root.grad = 1.0
         else:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BY_HAND", "MANY", "backward_order", "nodes_under"]
+__all__ = ["BY_HAND", "MANY", "backward_order", "nodes_under", "postorder", "tree_walk"]
 
 MANY = object()
 """``_b`` of a node whose operands are all in the tuple ``_a`` (fused and custom ops)."""
@@ -31,74 +31,106 @@ BY_HAND = object()
 """``_b`` of a node built micrograd 0.1.0's way, with its own ``_backward``."""
 
 
-def backward_order(root: Any, reset_grads: bool = False) -> list[Any]:
+def backward_order(root: Any) -> list[Any]:
     """The non-leaf nodes under ``root``, root first, each before its operands:
     the order in which the chain rule visits them, a node only after every node
-    that uses it.  With ``reset_grads``, each one's ``grad`` is set to 0 as it
-    is found (backward() starts them from nothing; leaves keep theirs).
+    that uses it.
 
     A graph where no intermediate node is used twice (most hand-written
-    expressions) is ordered in one depth-first pass; the first shared node
-    sends the walk to :func:`_postorder`, which handles any graph.  Iterative
-    throughout: a million-deep graph needs no recursion.
-
-    Args:
-        root: the node to start from.
-        reset_grads: set each non-leaf node's grad to 0.0 on the way.
+    expressions) is ordered by :func:`tree_walk`; any other by :func:`postorder`,
+    reversed.  Iterative throughout: a million-deep graph needs no recursion.
 
     Returns:
         The nodes, root first (empty for a leaf).
     """
     if root._kind is None:
         return []
-    order = _tree_order(root, reset_grads)
+    order = tree_walk(root, backprop=False)
     if order is None:
-        order = _postorder(root, reset_grads)
+        order = postorder(root, reset_grads=False)
         order.reverse()
-    return order
+    return order  # type: ignore[return-value]
 
 
-def _tree_order(root: Any, reset_grads: bool) -> list[Any] | None:
-    """Depth first from the root, later operands first; None as soon as an
-    intermediate node turns out to be used twice."""
+def tree_walk(root: Any, backprop: bool) -> list[Any] | bool | None:
+    """Depth first from the root, later operands first: the backward order of a
+    graph in which no intermediate node is used twice.
+
+    With ``backprop=False`` it returns that order.  With ``backprop=True`` it
+    applies the chain rule as it goes instead, in that same order, and returns
+    True: each node's gradient passes to its operands, an intermediate node's
+    gradient is *set* (it has this one consumer) and a leaf's accumulates.  One
+    walk serves both, so ``backward()`` and the traces cannot drift apart; and for
+    a tree, ordering and backprop in one pass is what keeps ``backward()`` near a
+    plain tape's speed.
+
+    Either way it gives up, returning None, at the first intermediate node used
+    twice or built by hand; by then it has put back every leaf gradient it
+    changed, and the caller takes :func:`postorder`, which handles any graph.
+    """
     token = object()
     many, by_hand = MANY, BY_HAND  # locals: read once a node
     order = [root]
     emit = order.append
+    touched: list[tuple[Any, float]] = []  # (leaf, its grad before), to put back
     waiting: list[Any] = []
     root._mark = token
-    if reset_grads:
-        root.grad = 0.0
+    g = 0.0
+    if backprop:
+        root.grad = g = 1.0
     node = root
-    while True:
+    while True:  # g is node.grad
         b = node._b
         if b is None:  # one operand: straight down, the usual case in a chain
             a = node._a
             if a._kind is not None:
                 if a._mark is token:
-                    return None
+                    return _put_back(touched)
                 a._mark = token
-                if reset_grads:
-                    a.grad = 0.0
-                emit(a)
+                if backprop:
+                    a.grad = g = node._da * g
+                else:
+                    emit(a)
                 node = a
                 continue
-        else:
-            for a in node._a if b is many or b is by_hand else (node._a, b):
-                if a._kind is not None:
-                    if a._mark is token:
-                        return None
+            if backprop:  # a leaf
+                if a._mark is not token:
                     a._mark = token
+                    touched.append((a, a.grad))
+                a.grad += node._da * g
+        elif b is by_hand:
+            return _put_back(touched)
+        else:
+            pairs = zip(node._a, node._da) if b is many else ((node._a, node._da), (b, node._db))
+            for a, local in pairs:
+                if a._kind is None:
+                    if backprop:
+                        if a._mark is not token:
+                            a._mark = token
+                            touched.append((a, a.grad))
+                        a.grad += local * g
+                elif a._mark is token:
+                    return _put_back(touched)
+                else:
+                    a._mark = token
+                    if backprop:
+                        a.grad = local * g
                     waiting.append(a)
         if not waiting:
-            return order
+            return True if backprop else order
         node = waiting.pop()
-        if reset_grads:
-            node.grad = 0.0
-        emit(node)
+        if backprop:
+            g = node.grad
+        else:
+            emit(node)
 
 
-def _postorder(root: Any, reset_grads: bool) -> list[Any]:
+def _put_back(touched: list[tuple[Any, float]]) -> None:
+    for leaf, grad in touched:
+        leaf.grad = grad
+
+
+def postorder(root: Any, reset_grads: bool) -> list[Any]:
     """The non-leaf nodes under root, each after its operands (depth first,
     operands in order, so close to the order they were made in).
 
