@@ -49,10 +49,14 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import graphviz
-
 from micrograd.engine import Value
 from micrograd.trace import Step, node_names, op_entry, operands
+
+# graphviz is imported when a graph is first drawn, not here: the command line imports this
+# module, and `micrograd demo` runs where graphviz is not installed (a wheel installed with
+# --no-deps, a checkout on PYTHONPATH).
+if TYPE_CHECKING:
+    import graphviz
 
 __all__ = [
     "INLINE_MAX_NODES",
@@ -183,7 +187,7 @@ def draw_dot(
     marked = set(highlight)
     largest = max((abs(v.grad) for v in values if math.isfinite(v.grad)), default=0.0)
 
-    dot = _Digraph(graph_attr={"rankdir": rankdir})
+    dot = _drawing_class()(graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
     for v in values:
         label = f"{{ {escape_label(shown[v])} | data {_number(v.data)} | grad {_number(v.grad)} }}"
@@ -405,6 +409,8 @@ class _RenderedByMicrograd:
         >>> pathlib.Path(path).read_text().startswith("<?xml")
         True
         """
+        import graphviz
+
         target = None if outfile is None else Path(outfile)
         if target is not None:
             if format is None:
@@ -434,12 +440,22 @@ class _RenderedByMicrograd:
         return os.fspath(target)
 
 
-# graphviz.Digraph with micrograd's renderer mixed in: what draw_dot returns.
-_Digraph = type(
-    "Digraph",
-    (_RenderedByMicrograd, graphviz.Digraph),
-    {"__module__": __name__, "__doc__": _RenderedByMicrograd.__doc__},
-)
+_DRAWING: type[graphviz.Digraph] | None = None
+
+
+def _drawing_class() -> type[graphviz.Digraph]:
+    """graphviz.Digraph with micrograd's renderer mixed in (what draw_dot returns), made
+    when a graph is first drawn."""
+    global _DRAWING
+    if _DRAWING is None:
+        import graphviz
+
+        _DRAWING = type(
+            "Digraph",
+            (_RenderedByMicrograd, graphviz.Digraph),
+            {"__module__": __name__, "__doc__": _RenderedByMicrograd.__doc__},
+        )
+    return _DRAWING
 
 
 def draw_step(step: Step, **options: Any) -> graphviz.Digraph:
