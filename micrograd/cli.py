@@ -13,27 +13,30 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
-import importlib.util
 import math
+import operator
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import NoReturn
+from typing import Any, NoReturn, cast
 
 from micrograd.engine import OPS, Value
 from micrograd.viz import RendererNotFound, draw_step, explore, render
 
 # The one-operand functions of the engine's catalogue: a new op is callable here unasked.
 FUNCTIONS = tuple(name for name, op in OPS.items() if op.notation == "call" and op.arity == 1)
-_BINARY = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a**b,
+# The catalogue's infix ops, keyed by the ast class Python parses their symbol to (a + b:
+# ast.Add).  Each is applied through its operator (operator.__add__), so that a folded number
+# on the left (2 - x) reaches Value's reflected method, as in Python.
+_INFIX: dict[type, Callable[[Any, Any], Any]] = {
+    type(cast(ast.BinOp, ast.parse(f"a {op.symbol} b", mode="eval").body).op): getattr(
+        operator, cast(Callable, op.apply).__name__
+    )
+    for op in OPS.values()
+    if op.notation == "infix"
 }
 
 
@@ -89,9 +92,9 @@ def _build(node: ast.AST, values: dict[str, Value]) -> Value | float:
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise UsageError(f"only numbers are allowed, not {node.value!r}")
         return float(node.value)  # finite: checked in parse_expression
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+    if isinstance(node, ast.BinOp) and type(node.op) in _INFIX:
         left, right = _build(node.left, values), _build(node.right, values)
-        combine = _BINARY[type(node.op)]
+        combine = _INFIX[type(node.op)]
         if isinstance(left, Value) or isinstance(right, Value):
             return combine(left, right)
         # Numbers alone are folded, but through the Value op all the same: plain floats
@@ -131,23 +134,30 @@ def _parse_assignment(text: str) -> tuple[str, float]:
     return name, value
 
 
-def _graph(args: argparse.Namespace) -> int:
+def _inputs(
+    args: argparse.Namespace, suffixes: tuple[str, ...], said: str
+) -> tuple[dict[str, Value], Value]:
+    """The --value inputs and EXPR built from them (labelled ``out`` unless it has a label),
+    after checking that ``-o`` ends in one of ``suffixes`` (``said`` names them)."""
     values: dict[str, Value] = {}
     for assignment in args.value:
         name, number = _parse_assignment(assignment)
         if name in values:
             raise UsageError(f"--value {name} is given twice; give each input once")
         values[name] = Value(number, label=name)
-    if args.output is not None and args.output.suffix.lower() not in (".svg", ".png", ".dot"):
-        raise UsageError(f"-o {args.output}: the file should end in .svg, .png or .dot")
+    if args.output is not None and args.output.suffix.lower() not in suffixes:
+        raise UsageError(f"-o {args.output}: the file should end in {said}")
     try:
         out = parse_expression(args.expression, values)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
         raise UsageError(str(error)) from None
-    if not isinstance(out, Value):
-        out = Value(out)
     if not out.label:
         out.label = _output_name(values)
+    return values, out
+
+
+def _graph(args: argparse.Namespace) -> int:
+    values, out = _inputs(args, (".svg", ".png", ".dot"), ".svg, .png or .dot")
     # Every file is written before anything is printed, so a reader that stops early
     # (`| head -1`) cannot leave the pictures unwritten.
     lines = [] if args.steps is None else _write_steps(out, args.steps)
@@ -164,22 +174,7 @@ def _graph(args: argparse.Namespace) -> int:
 
 def _explore(args: argparse.Namespace) -> int:
     """``micrograd explore``: the same inputs and EXPR as ``graph``, written as an explorer page."""
-    values: dict[str, Value] = {}
-    for assignment in args.value:
-        name, number = _parse_assignment(assignment)
-        if name in values:
-            raise UsageError(f"--value {name} is given twice; give each input once")
-        values[name] = Value(number, label=name)
-    if args.output.suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"-o {args.output}: the file should end in .html")
-    try:
-        out = parse_expression(args.expression, values)
-    except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
-        raise UsageError(str(error)) from None
-    if not isinstance(out, Value):
-        out = Value(out)
-    if not out.label:
-        out.label = _output_name(values)
+    _, out = _inputs(args, (".html", ".htm"), ".html")
     try:  # the whole page is made before the file is opened: a refusal leaves no file
         page = explore(out, title=args.expression)
         page.save(args.output)
@@ -229,32 +224,22 @@ def _write_steps(out: Value, directory: Path) -> list[str]:
     return lines
 
 
-def _demos_package() -> ModuleType:
-    """``micrograd.demos``: installed from ``demos/``, or found beside ``micrograd/``.
-
-    An install maps the top-level ``demos/`` folder to ``micrograd.demos``.  A plain
-    source checkout used without installing (``PYTHONPATH=.``, or an unpacked sdist)
-    has no such package, so the folder is loaded under that name here.
-    """
+def _demos() -> ModuleType:
+    """``micrograd.demos``: any install (``pip install -e .`` too) makes it of ``demos/``."""
     try:
-        return importlib.import_module("micrograd.demos")
+        import micrograd.demos
     except ModuleNotFoundError as error:
         if error.name != "micrograd.demos":
             raise
-    folder = Path(__file__).resolve().parent.parent / "demos"
-    spec = importlib.util.spec_from_file_location(
-        "micrograd.demos", folder / "__init__.py", submodule_search_locations=[str(folder)]
-    )
-    if spec is None or spec.loader is None or not (folder / "__init__.py").is_file():
-        raise UsageError(f"the demos are missing: no micrograd.demos and no {folder}")
-    package = importlib.util.module_from_spec(spec)
-    sys.modules["micrograd.demos"] = package  # before running it, as the import system does
-    spec.loader.exec_module(package)
-    return package
+        raise UsageError(
+            "the demos are not installed: install micrograd-stepwise (from a checkout: "
+            "pip install -e .)"
+        ) from None
+    return micrograd.demos
 
 
 def _demo(args: argparse.Namespace) -> int:
-    demos = _demos_package()
+    demos = _demos()
     if args.name is None:
         if args.help:
             args.demo_parser.print_help()
@@ -300,21 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='example: micrograd graph "tanh(x * w + b)" --value x=0.5 --value w=-2 '
         "--value b=1 -o graph.svg",
     )
-    graph.add_argument("expression", metavar="EXPR", help='the expression, e.g. "x * y + exp(x)"')
-    graph.add_argument(
-        "--value",
-        action="append",
-        default=[],
-        metavar="NAME=NUMBER",
-        help="an input and its value (repeat for each input)",
-    )
-    graph.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="FILE",
-        help="write the graph here: .svg, .png or .dot",
-    )
+    _expression_arguments(graph, "write the graph here: .svg, .png or .dot", required=False)
     graph.add_argument(
         "--steps",
         type=Path,
@@ -335,17 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='example: micrograd explore "tanh(x * w + b)" --value x=0.5 --value w=-2 '
         "--value b=1 -o page.html",
     )
-    explorer.add_argument("expression", metavar="EXPR", help='the expression, e.g. "x * y"')
-    explorer.add_argument(
-        "--value",
-        action="append",
-        default=[],
-        metavar="NAME=NUMBER",
-        help="an input and its value (repeat for each input)",
-    )
-    explorer.add_argument(
-        "-o", "--output", type=Path, metavar="FILE", required=True, help="the page: FILE.html"
-    )
+    _expression_arguments(explorer, "the page: FILE.html", required=True)
     explorer.set_defaults(run=_explore)
 
     demo = commands.add_parser(
@@ -364,6 +325,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_demo, demo_parser=demo)
     return parser
+
+
+def _expression_arguments(command: argparse.ArgumentParser, output: str, required: bool) -> None:
+    """EXPR, its --value inputs and -o FILE: what ``graph`` and ``explore`` both take."""
+    command.add_argument("expression", metavar="EXPR", help='the expression, e.g. "x * y + exp(x)"')
+    command.add_argument(
+        "--value",
+        action="append",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="an input and its value (repeat for each input)",
+    )
+    command.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", required=required, help=output
+    )
 
 
 def _expression_last(argv: Sequence[str]) -> list[str]:

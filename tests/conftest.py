@@ -19,8 +19,6 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-from micrograd.cli import _demos_package
-
 settings.register_profile(
     "ci",
     derandomize=True,
@@ -46,7 +44,3 @@ settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "thorough")
 )
 
-# In a source tree that was never installed (an unpacked sdist, a plain checkout on
-# PYTHONPATH), the top-level demos/ folder is not yet the package micrograd.demos that
-# an install makes of it.  Tests that import demos get it the way `micrograd demo` does.
-_demos_package()
