@@ -43,4 +43,3 @@ settings.register_profile("quick", max_examples=50, deadline=None)
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "thorough")
 )
-

@@ -97,3 +97,45 @@ def test_no_renderer_is_a_one_line_error_but_dot_output_works(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, env=env,
     )  # fmt: skip
     assert dot.returncode == 0 and (tmp_path / "g.dot").read_text().startswith("digraph")
+
+
+def test_cli_steps_writes_one_valid_svg_per_step_and_the_final_graph(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "micrograd", "graph", "tanh(x*w + b)", "--value", "x=0.5",
+         "--value", "w=-2", "--value", "b=1.5", "--steps", str(tmp_path / "steps")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    files = sorted(p.name for p in (tmp_path / "steps").iterdir())
+    assert files == ["final.svg", "step-001.svg", "step-002.svg", "step-003.svg"]
+    for name in files:
+        ET.parse(tmp_path / "steps" / name)
+    assert "out = tanh(add1): dout/dout = 1.0000" in done.stdout
+
+
+def test_cli_explore_writes_a_page(tmp_path, capsys):
+    path = tmp_path / "page.html"
+    code = main(["explore", "tanh(x * w)", "--value", "x=2", "--value", "w=-3", "-o", str(path)])
+    assert code == 0
+    assert "tanh(x * w) · micrograd explorer" in path.read_text(encoding="utf-8")
+    assert f"wrote {path} (4 steps)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["__import__('os')"], "calls are limited to"),
+        (["x.real", "--value", "x=1"], "Attribute is not allowed"),
+        (["y * 2"], "undefined name 'y'"),
+        (["log(x)", "--value", "x=-1"], "log: needs a positive input"),
+        (["x", "--value", "x=1", "-o", "{dir}/page.svg"], "should end in .html"),
+    ],
+)
+def test_cli_explore_refusals_are_one_line_exit_2_and_no_file(tmp_path, capsys, argv, message):
+    argv = [a.replace("{dir}", str(tmp_path)) for a in argv]
+    if "-o" not in argv:
+        argv += ["-o", str(tmp_path / "page.html")]
+    assert main(["explore", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

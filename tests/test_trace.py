@@ -1,9 +1,11 @@
-"""Stepping through backprop: backward_steps(), explain(), tree(), viz.draw_step(), --steps."""
+"""micrograd.trace: stepping through backprop with backward_steps(), explain() and tree().
+
+Drawing a step is tested in test_viz_graph.py, and `micrograd graph --steps` in test_cli.py.
+"""
 
 import random
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 
 import pytest
 from hypothesis import given
@@ -129,35 +131,10 @@ def test_tree_and_explain_of_a_deep_chain_need_no_recursion():
     assert x.explain(max_lines=None).count("\n") == 2 * 5000 - 1
 
 
-def test_draw_step_highlights_the_node_and_its_edges():
-    from micrograd.viz import draw_step
-
-    o, _ = neuron()
-    steps = o.backward_steps()
-    next(steps)
-    source = draw_step(next(steps)).source
-    assert source.count("penwidth=3") >= 4  # n, its op, the op's edges
-    assert 'label="{ n | data 0.8814 | grad 0.5000 }"' in source
-
-
 def test_summary_and_repr_of_a_model():
     model = MLP(2, [16, 16, 1], rng=random.Random(0))
     assert model.summary() == "MLP(2 -> 16 relu -> 16 relu -> 1 linear), 337 parameters"
     assert repr(model).startswith("MLP of [Layer of [ReLUNeuron(2)")
-
-
-def test_cli_steps_writes_one_valid_svg_per_step_and_the_final_graph(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "micrograd", "graph", "tanh(x*w + b)", "--value", "x=0.5",
-         "--value", "w=-2", "--value", "b=1.5", "--steps", str(tmp_path / "steps")],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    files = sorted(p.name for p in (tmp_path / "steps").iterdir())
-    assert files == ["final.svg", "step-001.svg", "step-002.svg", "step-003.svg"]
-    for name in files:
-        ET.parse(tmp_path / "steps" / name)
-    assert "out = tanh(add1): dout/dout = 1.0000" in done.stdout
 
 
 REPL_SESSION = """\

@@ -1,6 +1,7 @@
 """The explorer page, from the Python side: its texts, structure, escaping, size and the CLI.
 
-What the page computes is tested in a real browser in test_explorer_browser.py.
+What the page computes is tested in a real browser in test_viz_explorer_browser.py;
+`micrograd explore` in test_cli.py.
 """
 
 import base64
@@ -8,14 +9,12 @@ import hashlib
 import html
 import json
 import re
-import time
 import xml.etree.ElementTree as ET
 from importlib import resources
 
 import pytest
 
 from micrograd import engine
-from micrograd.cli import main
 from micrograd.engine import Value, custom_op, node_names
 from micrograd.nn import MLP
 from micrograd.viz import Explorer, explore
@@ -181,43 +180,13 @@ def test_the_page_op_table_mirrors_the_engine_catalogue():
     assert names == set(engine.OPS)
 
 
-def test_a_thousand_value_mlp_exports_fast_and_small():
+def test_a_thousand_value_mlp_exports_small():
+    # How fast it exports is a figure in benchmarks/viz.py, not a pass or fail here.
     model = MLP(2, [16, 16, 1], fused=False)
     out = model([Value(0.5, label="x1"), Value(-0.3, label="x2")])
     out = out[0] if isinstance(out, list) else out
     assert len(node_names(out)) > 900
-    explore(Value(1.0).exp())  # warm: imports and the renderer's first start
-    start = time.perf_counter()
     page = explore(out, params=model.parameters(), lr=0.1)
-    seconds = time.perf_counter() - start
+    assert page.steps == 2 * sum(1 for v in node_names(out) if v.parents) + 337
     size = len(page.html.encode())
-    assert seconds <= 3.0, f"export took {seconds:.2f} s"
     assert size <= 2.5e6, f"the page is {size / 1e6:.2f} MB"
-
-
-def test_cli_explore_writes_a_page(tmp_path, capsys):
-    path = tmp_path / "page.html"
-    code = main(["explore", "tanh(x * w)", "--value", "x=2", "--value", "w=-3", "-o", str(path)])
-    assert code == 0
-    assert "tanh(x * w) · micrograd explorer" in path.read_text(encoding="utf-8")
-    assert f"wrote {path} (4 steps)" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    "argv, message",
-    [
-        (["__import__('os')"], "calls are limited to"),
-        (["x.real", "--value", "x=1"], "Attribute is not allowed"),
-        (["y * 2"], "undefined name 'y'"),
-        (["log(x)", "--value", "x=-1"], "log: needs a positive input"),
-        (["x", "--value", "x=1", "-o", "{dir}/page.svg"], "should end in .html"),
-    ],
-)
-def test_cli_explore_refusals_are_one_line_exit_2_and_no_file(tmp_path, capsys, argv, message):
-    argv = [a.replace("{dir}", str(tmp_path)) for a in argv]
-    if "-o" not in argv:
-        argv += ["-o", str(tmp_path / "page.html")]
-    assert main(["explore", *argv]) == 2
-    err = capsys.readouterr().err
-    assert message in err and err.count("\n") == 1
-    assert list(tmp_path.iterdir()) == []

@@ -2,14 +2,14 @@
 
 The page computes every number itself; these tests check them against Python
 at every position, before and after a leaf changes, and check the controls,
-escaping, size and speed.  They need playwright (the dev extra) and Debian's
+escaping and size (how fast it loads and recomputes is a figure in
+benchmarks/viz.py, not a pass or fail here).  They need playwright (the dev extra) and Debian's
 chromium (.ci/run installs it); without either they skip and say why.
 """
 
 import math
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -256,14 +256,10 @@ def test_keys_and_buttons_move_through_the_timeline(browser, folder):
         page.click("#next")
         assert step() == 1 and page.inner_text("#text").startswith("mul")
         page.keyboard.press(" ")  # play: a step every half second
-        deadline = time.monotonic() + 5
-        while step() < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert step() >= 3
-        page.keyboard.press(" ")  # pause
-        paused = step()
-        time.sleep(0.8)
-        assert step() == paused
+        page.wait_for_function("() => micrograd.state().step >= 3")
+        page.keyboard.press(" ")  # pause: the timer stops, and the button offers play again
+        paused = "() => document.getElementById('play').textContent === '▶ play'"
+        page.wait_for_function(paused)
         assert page.locator("#graph g.current").count() > 0  # the current node is lit
 
 
@@ -281,7 +277,7 @@ def test_finite_differences_sit_beside_the_backprop_gradient(browser, folder):
         assert math.isclose(estimate, y_grad, rel_tol=1e-6)
 
 
-def test_a_thousand_value_mlp_loads_fast_and_recomputes_within_a_frame(browser, folder):
+def test_a_thousand_value_mlp_loads_and_recomputes(browser, folder):
     model = MLP(2, [16, 16, 1], fused=False)
     out = model([Value(0.5, label="x1"), Value(-0.3, label="x2")])
     out = out[0] if isinstance(out, list) else out
@@ -291,23 +287,18 @@ def test_a_thousand_value_mlp_loads_fast_and_recomputes_within_a_frame(browser, 
     explorer.save(path)
     page = browser.new_page()
     try:
-        start = time.perf_counter()
         page.goto(path.as_uri(), wait_until="load")
         assert page.evaluate("micrograd.steps()") == explorer.steps  # the script has run
-        seconds = time.perf_counter() - start
-        assert seconds <= 3.0, f"load took {seconds:.2f} s"
-        page.evaluate("micrograd.goto(Math.floor(micrograd.steps() / 2))")
-        times = page.evaluate(
-            """() => Array.from({length: 11}, (_, i) => {
-                const t = performance.now();
-                micrograd.setLeaf('x1', 0.5 + i / 100);
-                return performance.now() - t;
-            })"""
-        )
-        # The first is a cold start; on a shared machine one run may meet a pause, so the
-        # median of the rest is what dragging a slider feels like.
-        typical = sorted(times[1:])[len(times[1:]) // 2]
-        assert typical <= 16, f"recompute took {typical:.1f} ms (all runs: {times})"
+        page.evaluate("micrograd.goto(micrograd.steps())")
+        page.evaluate("micrograd.setLeaf('x1', 0.6)")
+        state = page.evaluate("micrograd.state().nodes")
+        moved = model([Value(0.6, label="x1"), Value(-0.3, label="x2")])
+        moved = moved[0] if isinstance(moved, list) else moved
+        moved.backward()
+        x1 = next(v for v in node_names(moved) if v.label == "x1")
+        assert state["x1"]["data"] == 0.6
+        assert math.isclose(state[node_names(out)[out]]["data"], moved.data, rel_tol=1e-12)
+        assert math.isclose(state["x1"]["grad"], x1.grad, rel_tol=1e-12, abs_tol=1e-15)
     finally:
         page.close()
 

@@ -9,7 +9,7 @@ import pytest
 
 from micrograd.engine import Value
 from micrograd.nn import MLP
-from micrograd.viz import RendererNotFound, draw_dot, find_renderer, render, to_svg
+from micrograd.viz import RendererNotFound, draw_dot, draw_step, find_renderer, render, to_svg
 from micrograd.viz import graph as viz
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -168,3 +168,16 @@ def test_a_system_dot_wins(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path) + os.pathsep + os.environ.get("PATH", ""))
     assert find_renderer() == str(fake)
     assert to_svg(example()[0]).startswith("<svg")
+
+
+def test_draw_step_highlights_the_node_and_its_edges():
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    n = x1 * w1 + x2 * w2 + Value(6.8813735870195432, label="b")
+    n.label = "n"
+    o = n.tanh()
+    steps = o.backward_steps()
+    next(steps)
+    source = draw_step(next(steps)).source
+    assert source.count("penwidth=3") >= 4  # n, its op, the op's edges
+    assert 'label="{ n | data 0.8814 | grad 0.5000 }"' in source
