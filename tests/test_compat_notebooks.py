@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_compat_micrograd import micrograd_010  # noqa: F401  (the fixture)
+from tests.test_compat import micrograd_010  # noqa: F401  (the fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
