@@ -99,7 +99,10 @@ def test_a_module_imports_only_lower_layers_at_module_level(module):
         target = existing(name)
         if target is None or module == target or module.startswith(target + "."):
             continue  # Python enters a module's own packages first, whatever it imports
-        assert at_top, f"{module} imports {target} inside a function: an edge the imports hide"
+        # The package's __init__ is the top: everything is below it.  It puts off one import,
+        # viz, until Jupyter first shows a Value, so `import micrograd` never loads graphviz.
+        deferred_at_the_top = module == "micrograd" and target == "micrograd.viz"
+        assert at_top or deferred_at_the_top, f"{module} imports {target} inside a function"
         if layer_of(target) == layer_of(module):
             continue  # inside one layer's package: the cycle test below covers it
         assert layer_of(target) < layer_of(module), f"{module} imports {target}, a higher layer"
