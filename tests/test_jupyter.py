@@ -1,15 +1,15 @@
 """micrograd in Jupyter: Digraphs that draw with no system Graphviz, and what a
-notebook shows for a Value, a Step and a Digraph (fast and small for big graphs).
+notebook shows for a Value, a Step and a Digraph (text, not a picture, for big graphs).
 
-The notebook itself is executed in tests/test_notebooks.py; here IPython's own
-display formatter is driven in-process, which is what a kernel calls for each
-cell's result.
+A real kernel checks that plain ``import micrograd`` is enough for a Value to show as
+its graph, without importing micrograd.viz or graphviz until then.  The rest drives
+IPython's own display formatter in-process, which is what a kernel calls for each
+cell's result.  How fast big graphs show is a figure in benchmarks/viz.py.
 """
 
 import base64
 import os
 import shutil
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -93,14 +93,34 @@ def show():
     InteractiveShell.clear_instance()
 
 
-def timed(show, obj):
-    """What the notebook shows for obj, and the time it took (the faster of two runs)."""
-    times = []
-    for _ in range(2):
-        start = time.perf_counter()
-        shown = show(obj)
-        times.append(time.perf_counter() - start)
-    return shown, min(times)
+KERNEL_CELLS = [
+    "import sys\nimport micrograd\n"
+    "print(sorted(m for m in ('micrograd.viz', 'graphviz') if m in sys.modules))",
+    "x = micrograd.Value(2.0, label='x')\ny = (x * 3).tanh()\ny.label = 'y'\ny",
+    "step = next(y.backward_steps())\nstep",
+    "print(str(step))",
+]
+
+
+def test_in_a_kernel_plain_import_micrograd_shows_a_value_as_its_graph(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in KERNEL_CELLS])
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()  # raises CellExecutionError if a cell fails
+    imported, value, step, printed = (cell.outputs for cell in notebook.cells)
+    assert imported[0].text == "[]\n"  # import micrograd loaded neither
+    (shown,) = [o for o in value if o.output_type == "execute_result"]
+    assert {"x", "y", "tanh"} <= set(svg_texts(shown.data["image/svg+xml"]))
+    (shown,) = [o for o in step if o.output_type == "execute_result"]
+    assert shown.data["text/plain"] == printed[0].text.rstrip("\n")
+    assert shown.data["text/html"].startswith('<pre style="white-space: pre-wrap">y = tanh(')
+    assert '<img src="data:image/svg+xml;base64,' in shown.data["text/html"]
 
 
 # --- Digraphs draw through micrograd's renderer -------------------------------------
@@ -180,23 +200,20 @@ def test_a_small_value_shows_as_its_graph(fresh_machine, show):
     assert shown["text/plain"] == repr(out)
 
 
-def test_a_big_value_shows_fast_as_text_pointing_to_other_views(show):
+def test_a_big_value_shows_as_text_pointing_to_other_views(show):
     out = mlp_output()
-    shown, seconds = timed(show, out)
+    shown = show(out)
     assert set(shown) == {"text/plain"}
     text = shown["text/plain"]
     assert text.startswith(repr(out))
     for pointer in ("tree()", "explore(", "render(", "max_nodes="):
         assert pointer in text
-    assert seconds < 1.0, seconds  # under a millisecond here: the graph is not walked past 200
 
 
-def test_the_readme_moons_loss_shows_fast_as_text(show):
-    loss = moons_loss()
-    shown, seconds = timed(show, loss)
+def test_the_readme_moons_loss_shows_as_text(show):
+    shown = show(moons_loss())
     assert set(shown) == {"text/plain"}
     assert f"more than {viz.INLINE_MAX_NODES} values" in shown["text/plain"]
-    assert seconds < 1.0, seconds
 
 
 def test_the_limit_is_on_values(monkeypatch, fresh_machine):
@@ -210,9 +227,7 @@ def test_the_limit_is_on_values(monkeypatch, fresh_machine):
 def test_a_slow_layout_gives_text_after_the_timeout(monkeypatch, fresh_machine):
     monkeypatch.setattr(viz, "INLINE_TIMEOUT", 0.3)
     slow = chain_reusing_input(60)  # 181 values; its layout takes minutes
-    start = time.perf_counter()
     bundle = viz.jupyter_bundle(slow)
-    assert time.perf_counter() - start < 5
     assert "longer than 0.3 s" in bundle["text/plain"]
 
 
@@ -245,11 +260,10 @@ def test_step_text_is_escaped_in_html(fresh_machine):
 
 def test_a_step_of_a_big_graph_shows_text_only(show):
     step = next(mlp_output().backward_steps())
-    shown, seconds = timed(show, step)
+    shown = show(step)
     assert set(shown) == {"text/plain"}
     assert shown["text/plain"].startswith(str(step))
     assert "micrograd.viz.draw_step(step, max_nodes=N)" in shown["text/plain"]
-    assert seconds < 1.0, seconds
 
 
 def test_without_a_renderer_a_step_shows_its_text(no_renderer, show):
