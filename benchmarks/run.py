@@ -182,6 +182,10 @@ def main() -> None:
     no_grad = best(args.rounds, {"ours": (ours, "micrograd")}, "no_grad")["ours"]
     gpt_speedup, gpt_difference = gpt_figures(args.rounds)
     demo = best(min(args.rounds, 3), {"ours": (ours, "micrograd")}, "moons_demo")["ours"]
+    startup = subprocess.run(  # benchmarks/startup.py: import micrograd vs a bare start
+        [ours, str(HERE / "startup.py"), "--json"], capture_output=True, text=True, check=True
+    )
+    import_ratio = json.loads(startup.stdout)["ratio"]
 
     step = {name: r["mlp_step_ms"] for name, r in mlp.items()}
     fwd = {name: r["forward_ns_per_node"] for name, r in chain.items()}
@@ -206,6 +210,7 @@ def main() -> None:
             no_grad["graph_forward_ms"] / no_grad["no_grad_forward_ms"],
             ">= 3x",
         ),
+        ("start-up: python -c 'import micrograd' / python -c pass", import_ratio, "<= 2.0x"),
     ]
     day = time.strftime("%Y-%m-%d")
     print(f"\nOne run, {args.rounds} interleaved rounds, best of each ({day}).\n")
