@@ -44,7 +44,7 @@ class Micrograd010Names:
             return ""
         if kind.name == "relu":
             return "ReLU"
-        if kind.name == "pow" and self._b is None:
+        if kind.name == "pow" and self._b is None and not kind.constant_first:  # x ** 2
             return f"**{self._db:g}"
         return str(kind.symbol)
 

@@ -219,3 +219,9 @@ def test_moons_recipe_losses_equal_micrograd_010_at_every_step(micrograd_010):
     ours = losses(sys.executable)
     assert len(ours) == len(theirs) == int(STEPS)
     assert ours == pytest.approx(theirs, rel=1e-12)
+
+
+def test_a_number_to_the_power_of_a_value_is_not_written_as_a_number_exponent():
+    x = Value(3.0)
+    assert (x**2)._op == "**2"
+    assert (2**x)._op == "**"  # 0.1.0 has no __rpow__; its '**2' means x ** 2 only
