@@ -26,6 +26,17 @@ from typing import Any, NoReturn, cast
 from micrograd.engine import OPS, Value
 from micrograd.viz import RendererNotFound, draw_step, explore, render
 
+# Any install (`pip install -e .` too) makes the top-level demos/ folder the package
+# micrograd.demos; a checkout merely on PYTHONPATH has none, and `micrograd demo` says so.
+# (Only its list of names loads here; a demo's own module loads when it runs.)
+_installed_demos: ModuleType | None
+try:  # mypy reads micrograd/ only, not demos/
+    import micrograd.demos as _installed_demos  # type: ignore[import-not-found,no-redef,unused-ignore]
+except ModuleNotFoundError as error:
+    if error.name != "micrograd.demos":
+        raise
+    _installed_demos = None
+
 # The one-operand functions of the engine's catalogue: a new op is callable here unasked.
 FUNCTIONS = tuple(name for name, op in OPS.items() if op.notation == "call" and op.arity == 1)
 # The catalogue's infix ops, keyed by the ast class Python parses their symbol to (a + b:
@@ -225,33 +236,29 @@ def _write_steps(out: Value, directory: Path) -> list[str]:
 
 
 def _demos() -> ModuleType:
-    """``micrograd.demos``: any install (``pip install -e .`` too) makes it of ``demos/``."""
-    try:
-        import micrograd.demos
-    except ModuleNotFoundError as error:
-        if error.name != "micrograd.demos":
-            raise
+    """``micrograd.demos``, or a UsageError saying how to get it."""
+    if _installed_demos is None:
         raise UsageError(
             "the demos are not installed: install micrograd-stepwise (from a checkout: "
             "pip install -e .)"
-        ) from None
-    return micrograd.demos
+        )
+    return _installed_demos
 
 
 def _demo(args: argparse.Namespace) -> int:
-    demos = _demos()
+    names = _demos().DEMOS
     if args.name is None:
         if args.help:
             args.demo_parser.print_help()
             print()
         print("demos (run one with: micrograd demo NAME [--out DIR] ...):")
-        for name, module in demos.DEMOS.items():
+        for name, module in names.items():
             doc = importlib.import_module(f"micrograd.demos.{module}").__doc__ or name
             print(f"  {name:<16}{doc.splitlines()[0]}")
         return 0
-    if args.name not in demos.DEMOS:
-        raise UsageError(f"unknown demo {args.name!r}; the demos are: {', '.join(demos.DEMOS)}")
-    demo = importlib.import_module(f"micrograd.demos.{demos.DEMOS[args.name]}")
+    if args.name not in names:
+        raise UsageError(f"unknown demo {args.name!r}; the demos are: {', '.join(names)}")
+    demo = importlib.import_module(f"micrograd.demos.{names[args.name]}")
     common = importlib.import_module("micrograd.demos._common")
     options = ["--help", *args.options] if args.help else args.options
     return common.run(demo.main, options)
