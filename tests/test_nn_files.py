@@ -2,6 +2,7 @@
 not at all, read with limits; files in the first format (version 1) still load.  More
 hostile files are in test_hostile_inputs.py."""
 
+import io
 import json
 import math
 import os
@@ -10,6 +11,7 @@ import re
 
 import pytest
 
+import micrograd.nn.mlp as mlp_module
 from micrograd.nn import MLP
 from micrograd.nn.files import MAX_FILE_BYTES, read_json, write_json
 
@@ -150,3 +152,107 @@ def test_json_round_trips_and_the_limit_is_64_mib(tmp_path):
     with pytest.raises(ValueError, match=r"^test: the weights hold NaN or infinity"):
         write_json(path, {"a": math.inf}, who="test")
     assert read_json(path, who="test") == {"a": [1, 2.5, "x"]}  # the old file, untouched
+
+
+# --- Hostile inputs (issue 15's probe) ----------------------------------------
+
+
+def model_document(weight):
+    return (
+        '{"format": "micrograd.MLP", "version": 1, "nin": 1, "nouts": [1], '
+        '"activation": "relu", "output_activation": "linear", '
+        f'"layers": [[{{"w": [{weight}], "b": 0.0}}]]}}'
+    )
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        (model_document("1" + "0" * 400), "is too large for a float"),
+        (model_document("1e400"), "the number 1e400 is too large for a float"),
+        (model_document("-1e400"), "too large for a float"),
+        (model_document("7" * 5000), "(5000 digits) is too large for a float"),
+        (model_document("NaN"), "numeric weights"),
+        (model_document("Infinity"), "numeric weights"),
+    ],
+)
+def test_hostile_model_files_are_value_errors_saying_what_is_wrong(tmp_path, text, why):
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    with pytest.raises(ValueError) as caught:
+        MLP.load(path)
+    assert type(caught.value) is ValueError
+    message = str(caught.value)
+    assert message.startswith(f"MLP.load: {path}") and why in message, message
+
+
+def test_a_large_but_finite_whole_number_weight_loads(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text(model_document("1" + "0" * 300))
+    assert MLP.load(path).parameters()[0].data == 1e300
+
+
+def test_an_endless_file_is_read_only_up_to_the_limit(tmp_path):
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ValueError, match=r"is larger than 64 MiB"):
+        MLP.load(link)
+    assert MAX_FILE_BYTES == 64 * 2**20
+
+
+def test_a_file_just_over_the_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(mlp_module, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "model.json"
+    MLP(1, [1], rng=random.Random(0)).save(path)
+    assert len(path.read_bytes()) > 100
+    with pytest.raises(ValueError, match="is larger than"):
+        MLP.load(path)
+
+
+class FullDisk:
+    """A file object whose write stores half the text, then fails as a full disk does."""
+
+    def __init__(self, file):
+        self.file = file
+
+    def write(self, text):
+        self.file.write(text[: len(text) // 2])
+        self.file.flush()
+        raise OSError(28, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self.file.__exit__(*exc)
+
+
+def test_save_is_atomic_when_the_disk_fills(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    old = MLP(2, [3, 1], rng=random.Random(1))
+    old.save(path)
+    before = path.read_bytes()
+    new = MLP(2, [3, 1], rng=random.Random(2))
+    real_fdopen, real_open = os.fdopen, open
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k)))
+    monkeypatch.setattr("builtins.open", lambda *a, **k: FullDisk(real_open(*a, **k)))
+    monkeypatch.setattr(io, "open", lambda *a, **k: FullDisk(real_open(*a, **k)))
+    with pytest.raises(OSError, match="No space left"):
+        new.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before  # the old model, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # no temporary file left
+    assert [p.data for p in MLP.load(path).parameters()] == [p.data for p in old.parameters()]
+
+
+def test_save_keeps_the_mode_of_the_file_it_replaces(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text("old")
+    path.chmod(0o640)
+    MLP(1, [1], rng=random.Random(0)).save(path)
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert MLP.load(path).summary() == "MLP(1 -> 1 linear), 2 parameters"

@@ -298,3 +298,15 @@ def test_a_bad_key_deep_in_an_mlp_leaves_every_layer_as_it_was():
     with pytest.raises(ValueError, match=r"MLP.load_state_dict: 'layers.2.bias'\[0\] is nan"):
         model.load_state_dict(state)
     assert model.state_dict() == before
+
+
+# --- Hostile inputs (issue 15's probe) ----------------------------------------
+@pytest.mark.parametrize("widths", [[True], [2, True], [False]])
+def test_bools_are_not_layer_widths(widths):
+    with pytest.raises(ValueError, match=r"nout must be a positive int, got (True|False)"):
+        MLP(2, widths)
+
+
+def test_a_bool_is_not_an_input_count():
+    with pytest.raises(ValueError, match="nin must be a positive int, got True"):
+        MLP(True, [2])

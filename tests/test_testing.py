@@ -153,3 +153,45 @@ def test_strategies_cover_exactly_the_engines_catalogue():
 def test_op_symbols_are_accepted_as_names():
     fn, _ = find(expressions(ops=["*"]), lambda case: bool(case[0].ops))
     assert fn.ops == {"mul"}
+
+
+# --- Hostile inputs (issue 15's probe) ----------------------------------------
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    "fn, inputs, shown",
+    [
+        (custom_op("nan_rule", lambda x: 2 * x, lambda x, out: (NAN,)), [1.0], "analytic nan"),
+        (lambda x: x * NAN, [1.0], "input 0 at 1.0: analytic nan, numeric nan"),
+        (lambda x: x.tanh(), [NAN], "input 0 at nan"),
+        (lambda x, y: x * y + NAN, [1.0, 2.0], "input 1 at 2.0: analytic 1.0, numeric nan"),
+    ],
+)
+def test_gradcheck_fails_on_nan_and_names_the_input(fn, inputs, shown):
+    with pytest.raises(GradcheckError, match="not finite") as caught:
+        gradcheck(fn, inputs)
+    assert shown in str(caught.value)
+
+
+def test_gradgradcheck_fails_on_nan_too():
+    with pytest.raises(GradcheckError, match="not finite"):
+        gradgradcheck(lambda x: x * x * NAN, [1.0])
+
+
+@pytest.mark.parametrize("check", [gradcheck, gradgradcheck])
+@pytest.mark.parametrize(
+    "settings, named",
+    [
+        ({"eps": NAN}, "eps"),
+        ({"eps": 0.0}, "eps"),
+        ({"eps": -1e-6}, "eps"),
+        ({"eps": float("inf")}, "eps"),
+        ({"atol": NAN}, "atol"),
+        ({"rtol": -1.0}, "rtol"),
+    ],
+)
+def test_gradcheck_settings_are_checked(check, settings, named):
+    with pytest.raises(ValueError, match=f"{check.__name__}: {named} must be"):
+        check(lambda x: x.tanh(), [0.3], **settings)
