@@ -31,11 +31,11 @@ import sys
 import time
 from statistics import geometric_mean
 
-from micrograd.demos import _common
+from micrograd.demos import common
 
 from micrograd import no_grad
-from micrograd.datasets import remember_first
 from micrograd.backprop import grad
+from micrograd.datasets import remember_first
 from micrograd.engine import Value, total
 from micrograd.losses import binary_cross_entropy_with_logits
 from micrograd.nn import Linear, LSTMCell, RNNCell, unroll
@@ -112,7 +112,7 @@ def accuracy(model: Reader, length: int, seed: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _common.parse(_common.parser("bptt", __doc__.splitlines()[0], steps=600), argv)
+    args = common.parse(common.parser("bptt", __doc__.splitlines()[0], steps=600), argv)
     started = time.perf_counter()
 
     def note(text: str) -> None:
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
 def pictures(out, at_init, after) -> list:
     """bptt-gradients.png, and a three-step RNN's unrolled graph as SVG (and as the
     explorer page, to step through)."""
-    plt = _common._pyplot()
+    plt = common.pyplot()
     figure, panels = plt.subplots(1, 2, figsize=(9, 3.5), sharey=True)
     steps = range(1, LENGTH + 1)
     for axes, curves, title in (
@@ -222,4 +222,4 @@ def unrolled_graph(out) -> list:
 
 
 if __name__ == "__main__":
-    raise SystemExit(_common.run(main, None))
+    raise SystemExit(common.run(main, None))

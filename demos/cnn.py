@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 from collections import deque
 
-from micrograd.demos import _common
+from micrograd.demos import common
 
 from micrograd import no_grad
 from micrograd.datasets import batches, digits
@@ -74,7 +74,7 @@ def evaluate(model, data) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _common.parse(_common.parser("cnn", __doc__.splitlines()[0], steps=600), argv)
+    args = common.parse(common.parser("cnn", __doc__.splitlines()[0], steps=600), argv)
 
     # Training and test images come from different seeds: the test set is unseen.
     train = digits(TRAIN, seed=args.seed)
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = Adam(model.parameters(), lr=0.03)
     schedule = StepDecay(optimizer, step_size=max(1, args.steps // 4), gamma=0.5)
 
-    progress = _common.Progress(args.steps, args.quiet)
+    progress = common.Progress(args.steps, args.quiet)
     losses: list[float] = []
     recent: deque[float] = deque(maxlen=RECENT)
     step, epoch = 0, 0
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 def pictures(out, model, test, losses):
     """cnn-filters.png (the four learned 3x3 filters), cnn-confusion.png (which digit
     the network says for each true digit, on the test set) and cnn-loss.png."""
-    plt = _common._pyplot()
+    plt = common.pyplot()
     figure, axes = plt.subplots(1, 4, figsize=(8, 2.4))
     for k, ax in enumerate(axes):
         weights = [[w.data for w in row] for row in model.conv.weight[k][0]]
@@ -168,4 +168,4 @@ def pictures(out, model, test, losses):
 
 
 if __name__ == "__main__":
-    raise SystemExit(_common.run(main, None))
+    raise SystemExit(common.run(main, None))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 
-from micrograd.demos import _common
+from micrograd.demos import common
 
 from micrograd import no_grad
 from micrograd.datasets import make_moons
@@ -35,7 +35,7 @@ def predict(model, point) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _common.parse(_common.parser("moons", __doc__.splitlines()[0], steps=100), argv)
+    args = common.parse(common.parser("moons", __doc__.splitlines()[0], steps=100), argv)
 
     # The data: 100 points, labels as -1 and +1 for the hinge loss.
     X, labels = make_moons(100, noise=0.1, seed=args.seed)
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         with no_grad():
             return accuracy([model(x) for x in X], y)
 
-    progress = _common.Progress(args.steps, args.quiet)
+    progress = common.Progress(args.steps, args.quiet)
     losses = []
     for step in range(args.steps):
         # Forward: a score for every point, then the loss.
@@ -71,11 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     scores = [model(x) for x in X]
     final_loss = (hinge(scores, y) + 1e-4 * l2(model.parameters())).data
     if args.out is not None:
-        for path in _common.pictures(args.out, "moons", model, X, labels, losses, predict):
+        for path in common.pictures(args.out, "moons", model, X, labels, losses, predict):
             print(f"wrote {path}")
-    _common.final_line(final_loss, accuracy(scores, y))
+    common.final_line(final_loss, accuracy(scores, y))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(_common.run(main, None))
+    raise SystemExit(common.run(main, None))

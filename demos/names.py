@@ -25,7 +25,7 @@ import time
 from itertools import pairwise
 from typing import Any
 
-from micrograd.demos import _common
+from micrograd.demos import common
 from micrograd.demos.gpt import BOS, CHARS, GPT, VOCAB_SIZE
 
 from micrograd import no_grad
@@ -94,9 +94,9 @@ def sample(model: Module, rng: random.Random, temperature: float = 0.5, longest:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = _common.parser("names", __doc__.splitlines()[0], steps=1000)
+    p = common.parser("names", __doc__.splitlines()[0], steps=1000)
     p.add_argument("--model", choices=["rnn", "lstm", "gpt"], default="gpt", help="(gpt)")
-    args = _common.parse(p, argv)
+    args = common.parse(p, argv)
 
     # The data: every name once, in a shuffled order.
     rng = random.Random(args.seed)
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def loss_picture(out, kind: str, losses: list[float]):
     """names-KIND-loss.png: each step's loss, and its running mean over 100 steps."""
-    plt = _common._pyplot()
+    plt = common.pyplot()
     running = [
         sum(losses[max(0, i - 99) : i + 1]) / (i + 1 - max(0, i - 99)) for i in range(len(losses))
     ]
@@ -160,4 +160,4 @@ def loss_picture(out, kind: str, losses: list[float]):
 
 
 if __name__ == "__main__":
-    raise SystemExit(_common.run(main, None))
+    raise SystemExit(common.run(main, None))

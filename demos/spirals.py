@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 
-from micrograd.demos import _common
+from micrograd.demos import common
 
 from micrograd import no_grad
 from micrograd.datasets import batches, make_spirals
@@ -40,7 +40,7 @@ def accuracy(rows_of_logits, y) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _common.parse(_common.parser("spirals", __doc__.splitlines()[0], steps=300), argv)
+    args = common.parse(common.parser("spirals", __doc__.splitlines()[0], steps=300), argv)
 
     X, y = make_spirals(100, classes=3, noise=0.2, seed=args.seed)
     model = MLP(2, [32, 32, 3], rng=random.Random(args.seed), init="he")
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         with no_grad():
             return accuracy([model(x) for x in X], y)
 
-    progress = _common.Progress(args.steps, args.quiet)
+    progress = common.Progress(args.steps, args.quiet)
     losses = []
     step, epoch = 0, 0
     while step < args.steps:
@@ -74,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     logits = [model(x) for x in X]  # how it does on the whole set
     final_loss, final_accuracy = cross_entropy(logits, y).data, accuracy(logits, y)
     if args.out is not None:
-        for path in _common.pictures(args.out, "spirals", model, X, y, losses, predict):
+        for path in common.pictures(args.out, "spirals", model, X, y, losses, predict):
             print(f"wrote {path}")
-    _common.final_line(final_loss, final_accuracy)
+    common.final_line(final_loss, final_accuracy)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(_common.run(main, None))
+    raise SystemExit(common.run(main, None))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from micrograd.demos import _common
+from micrograd.demos import common
 
 from micrograd import Value
 from micrograd.losses import mse
@@ -68,7 +68,7 @@ def network(w_out: list[float] = W_OUT) -> tuple[Value, tuple[list[Value], list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _common.parse(_common.parser("worked-example", __doc__.splitlines()[0]), argv)
+    args = common.parse(common.parser("worked-example", __doc__.splitlines()[0]), argv)
 
     print("weights:")
     print(f"  hidden 1: w1 = {W_HIDDEN[0][0]}, w2 = {W_HIDDEN[0][1]}, b1 = {B_HIDDEN[0]}")
@@ -127,9 +127,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {render(loss, args.out / 'worked-example.svg')}")
             print(f"wrote {page.save(args.out / 'worked-example.html')}")
         except RendererNotFound as error:
-            raise _common.DemoError(str(error)) from None
+            raise common.DemoError(str(error)) from None
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(_common.run(main, None))
+    raise SystemExit(common.run(main, None))

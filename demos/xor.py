@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from micrograd.demos import _common
+from micrograd.demos import common
 
 from micrograd import no_grad
 from micrograd.datasets import xor
@@ -30,7 +30,7 @@ def predict(model, point) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _common.parse(_common.parser("xor", __doc__.splitlines()[0], steps=300), argv)
+    args = common.parse(common.parser("xor", __doc__.splitlines()[0], steps=300), argv)
 
     X, y = xor()
     model = MLP(2, [4, 1], activation="tanh", output_activation="sigmoid",
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         with no_grad():
             return accuracy([model(x) for x in X], y)
 
-    progress = _common.Progress(args.steps, args.quiet)
+    progress = common.Progress(args.steps, args.quiet)
     losses = []
     for step in range(args.steps):
         outputs = [model(x) for x in X]  # forward
@@ -57,11 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     for x, o, t in zip(X, outputs, y):
         print(f"  {x[0]:.0f} xor {x[1]:.0f} = {t}   network says {o.data:.3f}")
     if args.out is not None:
-        for path in _common.pictures(args.out, "xor", model, X, y, losses, predict):
+        for path in common.pictures(args.out, "xor", model, X, y, losses, predict):
             print(f"wrote {path}")
-    _common.final_line(mse(outputs, y).data, accuracy(outputs, y))
+    common.final_line(mse(outputs, y).data, accuracy(outputs, y))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(_common.run(main, None))
+    raise SystemExit(common.run(main, None))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import importlib
 import math
 import operator
 import os
@@ -253,15 +252,13 @@ def _demo(args: argparse.Namespace) -> int:
             print()
         print("demos (run one with: micrograd demo NAME [--out DIR] ...):")
         for name, module in names.items():
-            doc = importlib.import_module(f"micrograd.demos.{module}").__doc__ or name
+            doc = module.__doc__ or name
             print(f"  {name:<16}{doc.splitlines()[0]}")
         return 0
     if args.name not in names:
         raise UsageError(f"unknown demo {args.name!r}; the demos are: {', '.join(names)}")
-    demo = importlib.import_module(f"micrograd.demos.{names[args.name]}")
-    common = importlib.import_module("micrograd.demos._common")
     options = ["--help", *args.options] if args.help else args.options
-    return common.run(demo.main, options)
+    return int(_demos().run(args.name, options))
 
 
 class _Parser(argparse.ArgumentParser):

@@ -87,7 +87,7 @@ def test_license_is_in_the_sdist_and_the_wheel(built):
 def test_the_wheel_ships_py_typed_and_the_demos(built):
     names = wheel_names(built)
     assert "micrograd/py.typed" in names
-    assert "micrograd/demos/__init__.py" in names and "micrograd/demos/_common.py" in names
+    assert "micrograd/demos/__init__.py" in names and "micrograd/demos/common.py" in names
 
 
 def test_the_wheel_ships_every_file_of_the_package(built):

@@ -48,7 +48,7 @@ def parse(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namesp
     if args.out is not None:
         # matplotlib first: a failed check must not leave an empty --out folder behind.
         if hasattr(args, "steps"):  # a training demo: its pictures need matplotlib
-            _pyplot()
+            pyplot()
         check_writable(args.out)
     return args
 
@@ -136,7 +136,8 @@ def final_line(loss: float, accuracy: float) -> None:
 # --- Pictures -----------------------------------------------------------------------
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot drawing to files (Agg), or a DemoError saying how to get it."""
     try:
         os.environ.setdefault("MPLBACKEND", "Agg")
         import matplotlib
@@ -154,7 +155,7 @@ def class_colors(count: int) -> list[tuple[float, float, float]]:
     Classes have no order, so a diverging colormap (which has a pale middle) would
     draw the middle class as near-white dots on a near-white region.
     """
-    _pyplot()  # the clear error if matplotlib is missing
+    pyplot()  # the clear error if matplotlib is missing
     import matplotlib
 
     return list(matplotlib.colormaps["tab10"].colors[:count])
@@ -163,7 +164,7 @@ def class_colors(count: int) -> list[tuple[float, float, float]]:
 def pictures(out: Path, name: str, model, X, y, losses, predict) -> list[Path]:
     """Write NAME-boundary.png (the classes the model predicts over the plane, and
     the data) and NAME-loss.png (the loss at each step) into ``out``."""
-    plt = _pyplot()
+    plt = pyplot()
     xs = [p[0] for p in X]
     ys = [p[1] for p in X]
     pad = 0.25 * max(max(xs) - min(xs), max(ys) - min(ys))
