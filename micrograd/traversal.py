@@ -85,7 +85,8 @@ def tree_walk(root: Any, backprop: bool) -> list[Any] | bool | None:
             a = node._a
             if a._kind is not None:
                 if a._mark is token:
-                    return _put_back(touched)
+                    _put_back(touched)
+                    return None
                 a._mark = token
                 if backprop:
                     a.grad = g = node._da * g
@@ -99,7 +100,8 @@ def tree_walk(root: Any, backprop: bool) -> list[Any] | bool | None:
                     touched.append((a, a.grad))
                 a.grad += node._da * g
         elif b is by_hand:
-            return _put_back(touched)
+            _put_back(touched)
+            return None
         else:
             pairs = zip(node._a, node._da) if b is many else ((node._a, node._da), (b, node._db))
             for a, local in pairs:
@@ -110,7 +112,8 @@ def tree_walk(root: Any, backprop: bool) -> list[Any] | bool | None:
                             touched.append((a, a.grad))
                         a.grad += local * g
                 elif a._mark is token:
-                    return _put_back(touched)
+                    _put_back(touched)
+                    return None
                 else:
                     a._mark = token
                     if backprop:
