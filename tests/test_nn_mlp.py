@@ -310,3 +310,9 @@ def test_bools_are_not_layer_widths(widths):
 def test_a_bool_is_not_an_input_count():
     with pytest.raises(ValueError, match="nin must be a positive int, got True"):
         MLP(True, [2])
+
+
+def test_summary_and_repr_of_a_model():
+    model = MLP(2, [16, 16, 1], rng=random.Random(0))
+    assert model.summary() == "MLP(2 -> 16 relu -> 16 relu -> 1 linear), 337 parameters"
+    assert repr(model).startswith("MLP of [Layer of [ReLUNeuron(2)")
