@@ -9,7 +9,15 @@ import pytest
 
 from micrograd.engine import Value
 from micrograd.nn import MLP
-from micrograd.viz import RendererNotFound, draw_dot, draw_step, find_renderer, render, to_svg
+from micrograd.viz import (
+    RendererNotFound,
+    draw_dot,
+    draw_step,
+    escape_label,
+    find_renderer,
+    render,
+    to_svg,
+)
 from micrograd.viz import graph as viz
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -181,3 +189,49 @@ def test_draw_step_highlights_the_node_and_its_edges():
     source = draw_step(next(steps)).source
     assert source.count("penwidth=3") >= 4  # n, its op, the op's edges
     assert 'label="{ n | data 0.8814 | grad 0.5000 }"' in source
+
+
+# --- Hostile labels (issue 15's probe) ----------------------------------------
+
+HOSTILE_LABELS = [
+    "nul\x00here",
+    "\ufffe\uffff",
+    "lone \ud800 surrogate",
+    "\udfff",
+    "bell\x07 escape\x1b[31m",
+    '<script>alert("x")</script>',
+    "]]> & &amp; {a|b} \\",
+    "emoji \U0001f600 and \u202e right-to-left",
+    "line\nbreak\ttab\rreturn",
+]
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS)
+def test_hostile_labels_give_well_formed_svg(label):
+    x = Value(1.5, label=label)
+    y = (x * 2).tanh()
+    y.label = label
+    y.backward()
+    svg = to_svg(y)
+    root = ET.fromstring(svg.encode())
+    texts = "".join(root.itertext())
+    assert "data 1.5000" in texts
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS)
+def test_escaped_labels_hold_only_characters_xml_allows(label):
+    escaped = escape_label(label)
+    escaped.encode("utf-8")  # no lone surrogate left
+    ET.fromstring(f"<t>{escaped.replace('&', '&amp;').replace('<', '&lt;')}</t>".encode())
+
+
+def test_the_dot_file_of_a_hostile_label_can_be_written_and_read_back(tmp_path):
+    path = render(Value(1.0, label="a\x00b\ud800") * 3, tmp_path / "g.dot")
+    assert "a\ufffdb\ufffd" in path.read_text(encoding="utf-8")
+    assert "a\ufffdb\ufffd" in draw_dot(Value(1.0, label="a\x00b\ud800")).source
+
+
+def test_renderer_not_found_names_the_variable(monkeypatch):
+    monkeypatch.setenv("MICROGRAD_DOT", "no-such-renderer-anywhere")
+    with pytest.raises(RendererNotFound, match="MICROGRAD_DOT='no-such-renderer-anywhere'"):
+        to_svg(Value(1.0))
