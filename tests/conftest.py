@@ -2,14 +2,12 @@
 
 - ``ci``: chosen when the CI environment variable is set; derandomized, no
   example database, a bounded number of examples, so CI runs are repeatable.
-- ``thorough``: the default for local runs; 2,000 examples per property, also
-  derandomized and with no example database, so that ``pytest`` on a fresh clone passes
-  or fails the same way every time.  (Random examples found, once in ten runs, a point
-  where a finite difference cannot follow a steep second derivative; the database then
-  replayed it on every later run.)
-- ``explore``: random examples and an example database, for hunting new failures on
-  purpose (``HYPOTHESIS_PROFILE=explore pytest``); a failure it finds is replayed until
-  fixed.
+- ``explore``: the default for local runs; 2,000 random examples per property and an
+  example database, so every local run explores new ground, and a failure it finds is
+  replayed until fixed.  A property that fails by chance is a bug in the strategy or the
+  code, never a reason to derandomize.
+- ``thorough``: 2,000 examples, derandomized and with no database: the same examples every
+  run (``HYPOTHESIS_PROFILE=thorough pytest``), for bisecting.
 - ``quick``: a fast local pass (``HYPOTHESIS_PROFILE=quick pytest``).
 
 ``HYPOTHESIS_PROFILE`` overrides the choice.
@@ -41,5 +39,5 @@ settings.register_profile(
 )
 settings.register_profile("quick", max_examples=50, deadline=None)
 settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "thorough")
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "explore")
 )
