@@ -7,29 +7,7 @@ torch = pytest.importorskip("torch")
 
 from micrograd.engine import Value, total  # noqa: E402
 from micrograd.nn import log_softmax, rmsnorm, softmax  # noqa: E402
-
-TOL = 1e-10
-
-
-def close(ours, theirs, tol=TOL):
-    theirs = theirs.detach().reshape(-1).tolist()
-    ours = list(ours)
-    assert len(ours) == len(theirs)
-    worst = max(abs(a - b) for a, b in zip(ours, theirs))
-    assert worst <= tol, worst
-
-
-def data(nested):
-    if isinstance(nested, Value):
-        return nested.data
-    return [data(v) for v in nested]
-
-
-def grads(nested):
-    if isinstance(nested, Value):
-        return [nested.grad]
-    return [g for v in nested for g in grads(v)]
-
+from tests.reference import close, data, grads  # noqa: E402
 
 LOGITS = {
     "small": [0.3, -1.2, 2.5, 0.0],

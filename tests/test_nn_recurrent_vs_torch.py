@@ -9,31 +9,9 @@ torch = pytest.importorskip("torch")
 
 from micrograd.engine import Value, total  # noqa: E402
 from micrograd.nn import GRUCell, LSTMCell, RNNCell, unroll  # noqa: E402
-
-TOL = 1e-10
-
+from tests.reference import TOL, close, data, grads  # noqa: E402
 
 CELLS = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
-
-
-def close(ours, theirs, tol=TOL):
-    theirs = theirs.detach().reshape(-1).tolist()
-    ours = list(ours)
-    assert len(ours) == len(theirs)
-    worst = max(abs(a - b) for a, b in zip(ours, theirs))
-    assert worst <= tol, worst
-
-
-def data(nested):
-    if isinstance(nested, Value):
-        return nested.data
-    return [data(v) for v in nested]
-
-
-def grads(nested):
-    if isinstance(nested, Value):
-        return [nested.grad]
-    return [g for v in nested for g in grads(v)]
 
 
 def torch_twin(ours):
