@@ -374,3 +374,27 @@ def test_each_nn_module_imports_only_those_below_it_and_only_at_the_top(name):
     below = set(LAYERS[: LAYERS.index(name)])
     assert names <= below, f"{name} imports {sorted(names - below)}, which are not below it"
     assert nested == [], f"{name} imports {nested} inside a function"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MLP(3, [4, 2], rng=random.Random(0)),
+        lambda: Linear(3, 2, rng=random.Random(0)),
+        lambda: Conv2d(2, 3, kernel_size=2, rng=random.Random(0)),
+        lambda: LSTMCell(2, 3, rng=random.Random(0)),
+        lambda: Embedding(5, 2, rng=random.Random(0)),
+    ],
+)
+def test_named_parameters_name_each_parameter_by_its_state_dict_entry(make):
+    model = make()
+    named = model.named_parameters()
+    assert [p for _, p in named] == model.parameters()
+    assert len({name for name, _ in named}) == len(named)
+    state = model.state_dict()
+    for name, p in named:
+        key, _, index = name.partition("[")
+        entry = state[key]
+        for i in index.rstrip("]").split("][") if index else []:
+            entry = entry[int(i)]
+        assert entry == p.data, name

@@ -81,6 +81,35 @@ class Module:
             params += child.parameters()
         return params
 
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Each parameter with its name, in :meth:`parameters`' order (PyTorch's name).
+
+        A name is the :meth:`state_dict` key with the entry's index: ``layers.0.weight[1][0]``
+        is the weight from input 0 into neuron 1 of layer 0, ``layers.0.bias[1]`` that
+        neuron's bias.  Drawings and traces that are given a model use these names.
+
+        >>> import random
+        >>> from micrograd.nn import MLP
+        >>> model = MLP(2, [3, 1], rng=random.Random(0))
+        >>> [name for name, _ in model.named_parameters()][:3]
+        ['layers.0.weight[0][0]', 'layers.0.weight[0][1]', 'layers.0.bias[0]']
+        """
+        names: dict[int, str] = {}
+        for key, tensor in self._tensors().items():
+            stack: list[tuple[str, Any]] = [(key, tensor)]
+            while stack:
+                name, t = stack.pop()
+                if isinstance(t, Value):
+                    names[id(t)] = name
+                elif t is not None:
+                    stack.extend((f"{name}[{i}]", entry) for i, entry in enumerate(t))
+        named = [(names.get(id(p)), p) for p in self.parameters()]
+        if any(name is None for name, _ in named):
+            raise NotImplementedError(
+                f"{type(self).__name__}: a parameter is not in its state_dict, so it has no name"
+            )
+        return named  # type: ignore[return-value]
+
     def _tensors(self) -> dict[str, Any]:
         """PyTorch's parameter names, each mapped to nested lists of this module's Values.
 
