@@ -75,10 +75,7 @@ class Module:
         True
         """
         params: list[Value] = []
-        for name in self.tensor_names:
-            _add_values(getattr(self, name), params)
-        for _, child in _modules_of(self):
-            params += child.parameters()
+        _add_parameters(self, params)
         return params
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -238,6 +235,33 @@ def _modules_of(module: Module) -> list[tuple[str, Module]]:
         ):
             found.extend((f"{attribute}.{i}", m) for i, m in enumerate(held))
     return found
+
+
+def _add_parameters(module: Module, out: list[Value]) -> None:
+    """Append ``module``'s parameters to ``out``: its own weights, then its modules'.
+
+    The same walk as :func:`_modules_of`, without naming anything: training calls
+    ``parameters()`` several times a step, and the names cost more than the walk.
+    """
+    for name in module.tensor_names:
+        tensor = getattr(module, name)
+        if isinstance(tensor, Value):  # the usual cases first: a bias, a row of weights
+            out.append(tensor)
+        elif tensor and isinstance(tensor[0], Value):
+            out.extend(tensor)
+        else:
+            _add_values(tensor, out)
+    for held in module.__dict__.values():
+        if isinstance(held, Module):
+            _add_parameters(held, out)
+        elif (
+            isinstance(held, (list, tuple))
+            and held
+            and isinstance(held[0], Module)
+            and all(isinstance(m, Module) for m in held)
+        ):
+            for m in held:
+                _add_parameters(m, out)
 
 
 def _add_values(tensor: Any, out: list[Value]) -> None:
