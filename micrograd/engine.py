@@ -168,7 +168,8 @@ class Value(Micrograd010Names):
         out._mark = None
         return out
 
-    _ADD = Op("add", "+", "infix", 2, lambda a, b, out: (1.0, 1.0), __add__, constant=True)
+    _ADD = Op("add", "+", "infix", 2, lambda a, b, out: (1.0, 1.0), __add__, constant=True,
+              formula=("1", "1"))  # fmt: skip
 
     def __sub__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
@@ -176,7 +177,8 @@ class Value(Micrograd010Names):
         c = other if type(other) is float else as_float(other, "-")
         return _node(self, c, self.data - c, SUB)
 
-    _SUB = Op("sub", "-", "infix", 2, lambda a, b, out: (1.0, -1.0), __sub__, constant=True)
+    _SUB = Op("sub", "-", "infix", 2, lambda a, b, out: (1.0, -1.0), __sub__, constant=True,
+              formula=("1", "-1"))  # fmt: skip
 
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is float:  # first: a number is the cheaper test
@@ -212,7 +214,7 @@ class Value(Micrograd010Names):
         out._mark = None
         return out
 
-    _MUL = Op("mul", "*", "infix", 2, lambda a, b, out: (b, a), __mul__)
+    _MUL = Op("mul", "*", "infix", 2, lambda a, b, out: (b, a), __mul__, formula=("{b}", "{a}"))
 
     def __truediv__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
@@ -220,7 +222,8 @@ class Value(Micrograd010Names):
         c = as_float(other, "/")
         return _node(self, c, divide(self.data, c), DIV)
 
-    _DIV = Op("div", "/", "infix", 2, lambda a, b, out: (1 / b, -out / b), __truediv__)
+    _DIV = Op("div", "/", "infix", 2, lambda a, b, out: (1 / b, -out / b), __truediv__,
+              formula=("1 / {b}", "-{out} / {b}"))  # fmt: skip
 
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
@@ -244,7 +247,8 @@ class Value(Micrograd010Names):
         d_exponent = out * _log(a) if base > 0 else 0.0 if base == 0 else math.nan
         return d_base, d_exponent
 
-    _POW = Op("pow", "**", "infix", 2, _pow_rule, __pow__)
+    _POW = Op("pow", "**", "infix", 2, _pow_rule, __pow__,
+              formula=("{b} × {a}^({b} - 1)", "{out} × log({a})"))  # fmt: skip
     del _pow_rule
 
     # A number on the left (2 + x, 2 - x, ...): the same ops, operands the other way round.
@@ -274,7 +278,7 @@ class Value(Micrograd010Names):
     def __neg__(self) -> Value:
         return _node(self, None, -self.data, NEG)
 
-    _NEG = Op("neg", "neg", "prefix", 1, lambda a, out: -1.0, __neg__)
+    _NEG = Op("neg", "neg", "prefix", 1, lambda a, out: -1.0, __neg__, formula="-1")
 
     def exp(self) -> Value:
         """e to the power of this Value.
@@ -288,7 +292,7 @@ class Value(Micrograd010Names):
             raise OverflowError(f"exp: overflow at {self.data} (exp > 1.8e308)") from None
         return _node(self, None, out, EXP)
 
-    _EXP = Op("exp", "exp", "call", 1, lambda a, out: out, exp)  # d exp(a) = exp(a)
+    _EXP = Op("exp", "exp", "call", 1, lambda a, out: out, exp, formula="{out}")  # = exp(a)
 
     def log(self) -> Value:
         """The natural logarithm; the input must be positive.
@@ -303,7 +307,7 @@ class Value(Micrograd010Names):
             raise ValueError(f"log: needs a positive input, got {a}")
         return _node(self, None, math.log(a), LOG)
 
-    _LOG = Op("log", "log", "call", 1, lambda a, out: 1 / a, log)
+    _LOG = Op("log", "log", "call", 1, lambda a, out: 1 / a, log, formula="1 / {a}")
 
     def tanh(self) -> Value:
         """The hyperbolic tangent, between -1 and 1 (stable: ±1.0 at ±1000).
@@ -325,7 +329,8 @@ class Value(Micrograd010Names):
         out._mark = None
         return out
 
-    _TANH = Op("tanh", "tanh", "call", 1, lambda a, out: 1 - out * out, tanh)
+    _TANH = Op("tanh", "tanh", "call", 1, lambda a, out: 1 - out * out, tanh,
+               formula="1 - {out}²")  # fmt: skip
 
     def sigmoid(self) -> Value:
         """The logistic function ``1 / (1 + e^-x)``, between 0 and 1.
@@ -335,7 +340,8 @@ class Value(Micrograd010Names):
         """
         return _node(self, None, sigmoid(self.data), SIGMOID)
 
-    _SIGMOID = Op("sigmoid", "sigmoid", "call", 1, lambda a, out: out * (1 - out), sigmoid)
+    _SIGMOID = Op("sigmoid", "sigmoid", "call", 1, lambda a, out: out * (1 - out), sigmoid,
+                  formula="{out} × (1 - {out})")  # fmt: skip
 
     def relu(self) -> Value:
         """``max(0, x)``: the rectified linear unit (NaN stays NaN).
@@ -362,7 +368,7 @@ class Value(Micrograd010Names):
         x = out if type(out) is float else _data(out)
         return 1.0 if x > 0 else 0.0 if x <= 0 else math.nan
 
-    _RELU = Op("relu", "relu", "call", 1, _relu_rule, relu)
+    _RELU = Op("relu", "relu", "call", 1, _relu_rule, relu, formula="1 if {out} > 0 else 0")
     del _relu_rule
 
     def abs(self) -> Value:
@@ -374,7 +380,8 @@ class Value(Micrograd010Names):
         return _node(self, None, abs(self.data), ABS)
 
     __abs__ = abs
-    _ABS = Op("abs", "abs", "call", 1, lambda a, out: sign(_data(a)), abs)  # 0 at 0
+    _ABS = Op("abs", "abs", "call", 1, lambda a, out: sign(_data(a)), abs,
+              formula="sign({a})")  # 0 at 0  # fmt: skip
 
     def sin(self) -> Value:
         """The sine (radians).
@@ -384,7 +391,7 @@ class Value(Micrograd010Names):
         """
         return _node(self, None, math.sin(finite(self.data, "sin")), SIN)
 
-    _SIN = Op("sin", "sin", "call", 1, lambda a, out: _cos(a), sin)
+    _SIN = Op("sin", "sin", "call", 1, lambda a, out: _cos(a), sin, formula="cos({a})")
 
     def cos(self) -> Value:
         """The cosine (radians).
@@ -394,7 +401,7 @@ class Value(Micrograd010Names):
         """
         return _node(self, None, math.cos(finite(self.data, "cos")), COS)
 
-    _COS = Op("cos", "cos", "call", 1, lambda a, out: -_sin(a), cos)
+    _COS = Op("cos", "cos", "call", 1, lambda a, out: -_sin(a), cos, formula="-sin({a})")
 
     # --- Backpropagation ------------------------------------------------------------
 
@@ -838,8 +845,11 @@ def _linear_relu(weights: Sequence[Value], inputs: Sequence[Value | Number], bia
     return linear(weights, inputs, bias, activation="relu")
 
 
-LINEAR = Op("linear", "linear", "call", 0, _linear_rule, linear)
-LINEAR_RELU = Op("linear_relu", "linear+relu", "call", 0, _linear_relu_rule, _linear_relu)
+LINEAR = Op("linear", "linear", "call", 0, _linear_rule, linear, formula=("{x}", "{w}", "1"))
+LINEAR_RELU = Op(
+    "linear_relu", "linear+relu", "call", 0, _linear_relu_rule, _linear_relu,
+    formula=("{x} if {out} > 0 else 0", "{w} if {out} > 0 else 0", "1 if {out} > 0 else 0"),
+)  # fmt: skip
 
 
 def total(values: Iterable[Value | Number]) -> Value:
@@ -858,7 +868,7 @@ def _sum_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:  # 1 for ea
     return (1.0,) * len(operands)
 
 
-SUM = Op("sum", "sum", "call", 0, _sum_rule, lambda *values: total(values))
+SUM = Op("sum", "sum", "call", 0, _sum_rule, lambda *values: total(values), formula=("1",))
 
 
 # --- Your own ops --------------------------------------------------------------------------
@@ -923,6 +933,7 @@ def custom_op(
         )
         return _node_of_many(operands, out, op, local, None)
 
+    op.apply = apply  # the entry makes its nodes, as every entry does (a tape replays it)
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"The custom op {name!r}."
     return apply
