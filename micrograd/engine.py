@@ -288,8 +288,8 @@ class Value(Micrograd010Names):
         """
         try:
             out = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(f"exp: overflow at {self.data} (exp > 1.8e308)") from None
+        except OverflowError:  # past the float range: inf, as for * and + (see floats.power)
+            out = math.inf
         return _node(self, None, out, EXP)
 
     _EXP = Op("exp", "exp", "call", 1, lambda a, out: out, exp, formula="{out}")  # = exp(a)

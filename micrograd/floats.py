@@ -88,6 +88,12 @@ def divide(a: float, b: float, op: str = "/") -> float:
 def power(a: float, b: float) -> float:
     """``a ** b`` as a float, or a clear error naming '**'.
 
+    Past the float range the result is infinite, with its sign, as ``*`` and ``+``
+    give (IEEE 754's rule, and micrograd 0.1.0's for ``*`` and ``+``); Python's own
+    float ``**`` raises OverflowError instead.
+
+    >>> power(10.0, 400.0), power(-10.0, 401.0)
+    (inf, -inf)
     >>> power(-8.0, 0.5)
     Traceback (most recent call last):
     ...
@@ -100,7 +106,7 @@ def power(a: float, b: float) -> float:
     try:
         return a**b
     except OverflowError:
-        raise OverflowError(f"**: overflow at {a} ** {b}") from None
+        return _overflowed(a, b)
 
 
 def pow_or_inf(a: float, b: float) -> float:
@@ -111,9 +117,15 @@ def pow_or_inf(a: float, b: float) -> float:
     try:
         return a**b
     except OverflowError:
-        return math.inf
+        return _overflowed(a, b)
     except ZeroDivisionError:  # 0 ** negative: the slope of a pole
         return math.inf
+
+
+def _overflowed(a: float, b: float) -> float:
+    """What ``a ** b`` is when it is too large for a float: -inf for a negative base
+    and an odd exponent, else inf."""
+    return -math.inf if a < 0 and b % 2 == 1 else math.inf
 
 
 def finite(a: float, op: str) -> float:

@@ -162,10 +162,8 @@ def test_cli_explore_refusals_are_one_line_exit_2_and_no_file(tmp_path, capsys, 
     "expression, names_the_op",
     [
         ("(-8)**(1/3)", "**: a negative base needs a whole exponent"),
-        ("9**9**9", "**: overflow"),
         ("0/0", "/: division by zero"),
         ("x + 0/0", "/: division by zero"),
-        ("x * 10**400", "**: overflow"),
         ("log(-1)", "log:"),
     ],
 )

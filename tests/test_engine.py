@@ -254,14 +254,35 @@ def test_division_by_zero_is_a_zero_division_error(divide):
         divide()
 
 
-def test_exp_overflow_names_exp():
-    with pytest.raises(OverflowError, match=r"exp: overflow at 1000\.0"):
-        Value(1000.0).exp()
+# --- Overflow: one rule for every op (issue 25, item 11) -----------------------------
+# Past the float range an op's result is infinite, with its sign, as IEEE 754 floats,
+# micrograd 0.1.0's + and *, PyTorch and NumPy all give: docs/guide.md, "Overflow".
 
 
-def test_pow_overflow_names_pow():
-    with pytest.raises(OverflowError, match=r"\*\*"):
-        Value(10.0) ** 400
+@pytest.mark.parametrize(
+    "overflow, expected",
+    [
+        (lambda: Value(1e308) * 10, math.inf),
+        (lambda: Value(1e308) + 1e308, math.inf),
+        (lambda: Value(-1e308) - 1e308, -math.inf),
+        (lambda: Value(1e308) / 0.1, math.inf),
+        (lambda: Value(1000.0).exp(), math.inf),
+        (lambda: Value(10.0) ** 400, math.inf),
+        (lambda: Value(-10.0) ** 401, -math.inf),
+        (lambda: Value(-10.0) ** Value(400.0), math.inf),
+        (lambda: 2 ** Value(5000.0), math.inf),
+        (lambda: Value(0.5) ** -5000, math.inf),
+    ],
+)
+def test_every_op_that_overflows_gives_inf_with_its_sign(overflow, expected):
+    assert overflow().data == expected
+
+
+def test_an_overflowed_exp_backpropagates_inf_not_an_error():
+    x = Value(1000.0)
+    y = x.exp()
+    y.backward()
+    assert y.data == math.inf and x.grad == math.inf
 
 
 @pytest.mark.parametrize("op", ["sin", "cos"])

@@ -24,8 +24,7 @@ def test_numpy_scalars_become_python_floats():
     np = pytest.importorskip("numpy")
     v = Value(np.float64(10))
     assert type(v.data) is float
-    with pytest.raises(OverflowError, match=r"\*\*"):
-        v**400
+    assert (v**400).data == math.inf  # past the float range: inf, as for * and +
     assert Value(np.True_).data == 1.0
     assert type((Value(1.0) * np.float32(2)).data) is float
 
@@ -94,8 +93,8 @@ def test_power_raises_or_names_the_op():
         power(-8.0, 0.5)
     with pytest.raises(ZeroDivisionError, match=r"^\*\*: 0 cannot be raised to a negative power"):
         power(0.0, -1.0)
-    with pytest.raises(OverflowError, match=r"^\*\*: overflow at 10.0 \*\* 400.0$"):
-        power(10.0, 400.0)
+    assert power(10.0, 400.0) == math.inf and power(-10.0, 401.0) == -math.inf
+    assert power(-10.0, 400.0) == math.inf and power(0.1, -400.0) == math.inf
 
 
 @pytest.mark.parametrize("exponent", [math.nan, math.inf, -math.inf])
