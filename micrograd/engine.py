@@ -708,8 +708,11 @@ def _cos(x: Any) -> Any:
 
 # Per thread and per async task: a no_grad() block in one thread leaves the others
 # recording.  The counter of open blocks (in any thread) lets ops skip the lookup of
-# the context variable in the usual case, when no block is open anywhere.
+# the context variable in the usual case, when no block is open anywhere.  Blocks are
+# counted, not restored by token: two generators that each hold a block open can close
+# them in either order, and recording is back on once both are closed.
 _recording: ContextVar[bool] = ContextVar("micrograd_recording", default=True)
+_blocks_open_here: ContextVar[int] = ContextVar("micrograd_no_grad_blocks", default=0)
 _open_no_grad_blocks = 0
 _no_grad_lock = threading.Lock()
 
@@ -728,7 +731,9 @@ def no_grad() -> Iterator[None]:
     """Ops inside this block record no parents: evaluation only, and faster.
 
     The switch is per thread and per async task (a context variable): other
-    threads keep recording.
+    threads keep recording.  Recording comes back when the last open block of
+    this thread or task ends, in whatever order the blocks end (two generators
+    may each hold one open and close them out of order).
 
     >>> a = Value(3.0)
     >>> with no_grad():
@@ -739,11 +744,15 @@ def no_grad() -> Iterator[None]:
     global _open_no_grad_blocks
     with _no_grad_lock:
         _open_no_grad_blocks += 1
-    token = _recording.set(False)
+    _blocks_open_here.set(_blocks_open_here.get() + 1)
+    _recording.set(False)
     try:
         yield
     finally:
-        _recording.reset(token)
+        still_open = max(0, _blocks_open_here.get() - 1)  # ended in another context: 0
+        _blocks_open_here.set(still_open)
+        if not still_open:
+            _recording.set(True)
         with _no_grad_lock:
             _open_no_grad_blocks -= 1
 

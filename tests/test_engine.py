@@ -408,6 +408,23 @@ def test_no_grad_restores_after_an_exception():
     assert micrograd.engine.is_grad_enabled()
 
 
+def test_no_grad_blocks_closed_out_of_order_leave_recording_on():
+    # Two generators, each holding a block open, closed in the order they were opened.
+    def evaluating():
+        with no_grad():
+            yield
+
+    first, second = evaluating(), evaluating()
+    next(first)
+    next(second)
+    next(first, None)  # the first block ends while the second is still open
+    assert not is_grad_enabled()
+    next(second, None)
+    assert is_grad_enabled()
+    a = Value(2.0)
+    assert (a * a).parents == (a, a)
+
+
 def test_no_grad_in_one_thread_leaves_the_others_recording():
     entered, release = threading.Event(), threading.Event()
     results = {}
