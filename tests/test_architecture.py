@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "micrograd.traversal": 1,
     "micrograd.floats": 1,
     "micrograd.op": 1,
+    "micrograd.files": 1,
     "micrograd.trace": 2,
     "micrograd.compat": 2,
     "micrograd.engine": 3,

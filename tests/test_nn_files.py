@@ -2,7 +2,6 @@
 not at all, read with limits; files in the first format (version 1) still load.  More
 hostile files are in test_hostile_inputs.py."""
 
-import io
 import json
 import math
 import os
@@ -14,6 +13,7 @@ import pytest
 import micrograd.nn.mlp as mlp_module
 from micrograd.nn import MLP
 from micrograd.nn.files import MAX_FILE_BYTES, read_json, write_json
+from tests.full_disk import fill_the_disk
 
 # Written by micrograd's MLP.save before version 2, for MLP(3, [4, 2], activation="tanh",
 # rng=random.Random(9)) with biases 0.5, -0.25, 0.125, 1.5 | -0.75, 0.0625.
@@ -210,37 +210,13 @@ def test_a_file_just_over_the_limit_is_refused(tmp_path, monkeypatch):
         MLP.load(path)
 
 
-class FullDisk:
-    """A file object whose write stores half the text, then fails as a full disk does."""
-
-    def __init__(self, file):
-        self.file = file
-
-    def write(self, text):
-        self.file.write(text[: len(text) // 2])
-        self.file.flush()
-        raise OSError(28, "No space left on device")
-
-    def __getattr__(self, name):
-        return getattr(self.file, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return self.file.__exit__(*exc)
-
-
 def test_save_is_atomic_when_the_disk_fills(tmp_path, monkeypatch):
     path = tmp_path / "model.json"
     old = MLP(2, [3, 1], rng=random.Random(1))
     old.save(path)
     before = path.read_bytes()
     new = MLP(2, [3, 1], rng=random.Random(2))
-    real_fdopen, real_open = os.fdopen, open
-    monkeypatch.setattr(os, "fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k)))
-    monkeypatch.setattr("builtins.open", lambda *a, **k: FullDisk(real_open(*a, **k)))
-    monkeypatch.setattr(io, "open", lambda *a, **k: FullDisk(real_open(*a, **k)))
+    fill_the_disk(monkeypatch)
     with pytest.raises(OSError, match="No space left"):
         new.save(path)
     monkeypatch.undo()

@@ -19,6 +19,7 @@ from micrograd.viz import (
     to_svg,
 )
 from micrograd.viz import graph as viz
+from tests.full_disk import fill_the_disk
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -235,3 +236,56 @@ def test_renderer_not_found_names_the_variable(monkeypatch):
     monkeypatch.setenv("MICROGRAD_DOT", "no-such-renderer-anywhere")
     with pytest.raises(RendererNotFound, match="MICROGRAD_DOT='no-such-renderer-anywhere'"):
         to_svg(Value(1.0))
+
+
+# --- Files are written whole, and only from a real picture (issue 25, items 2 and 5) -----
+
+
+def test_a_full_disk_while_rendering_leaves_the_old_picture_whole(tmp_path, monkeypatch):
+    path = tmp_path / "graph.dot"
+    path.write_text("digraph { old }")
+    c, _ = example()
+    fill_the_disk(monkeypatch)
+    with pytest.raises(OSError, match="No space left"):
+        render(c, path)
+    monkeypatch.undo()
+    assert path.read_text() == "digraph { old }" and os.listdir(tmp_path) == ["graph.dot"]
+
+
+def test_rendering_through_a_link_replaces_the_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / "real.svg"
+    target.write_text("old")
+    link = tmp_path / "graph.svg"
+    link.symlink_to(target)
+    c, _ = example()
+    render(c, link)
+    assert link.is_symlink() and svg_texts(target.read_text())
+
+
+@pytest.mark.parametrize(
+    "prints, why",
+    [
+        ("", "no output"),
+        ("cat", "output that is not"),  # the DOT source back
+        ("echo '<svg><g>'", "output that is not"),  # cut short
+        ("echo '<html/>'", "output that is not"),
+    ],
+)
+@pytest.mark.parametrize("suffix", [".svg", ".png"])
+def test_a_renderer_that_exits_0_without_a_picture_is_an_error_and_writes_nothing(
+    tmp_path, monkeypatch, prints, why, suffix
+):
+    renderer = tmp_path / "renderer"
+    renderer.write_text(f"#!/bin/sh\n{prints}\nexit 0\n")
+    renderer.chmod(0o755)
+    monkeypatch.setenv("MICROGRAD_DOT", str(renderer))
+    c, _ = example()
+    message = f"exited 0 but gave {why}"
+    with pytest.raises(RuntimeError, match=message):
+        render(c, tmp_path / f"graph{suffix}")
+    with pytest.raises(RuntimeError, match=message):
+        draw_dot(c).render(outfile=tmp_path / f"digraph{suffix}")
+    with pytest.raises(RuntimeError, match=message):
+        to_svg(c)
+    assert not (tmp_path / f"graph{suffix}").exists()
+    assert not (tmp_path / f"digraph{suffix}").exists()

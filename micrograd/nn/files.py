@@ -4,10 +4,11 @@ A model file is one JSON object: what the model is (a ``format`` name, a
 ``version`` and its constructor's arguments) and its weights, its
 ``state_dict()`` (see :meth:`micrograd.nn.MLP.save`).  This is the one module
 that writes and reads those files, so their safety lives in one place: a file
-is written to a temporary file beside the target and renamed over it, so a full
-disk or a crash mid-write leaves the old file whole; and it is read no further
-than :data:`MAX_FILE_BYTES`, with every number checked to fit a float, so a
-hostile file is a ValueError saying what is wrong.
+is written by :func:`micrograd.files.write_text`, to a temporary file beside the
+target that is renamed over it, so a full disk or a crash mid-write leaves the old
+file whole; and it is read no further than :data:`MAX_FILE_BYTES`, with every
+number checked to be a finite float, so a hostile file is a ValueError saying
+what is wrong.
 
     >>> import tempfile
     >>> from pathlib import Path
@@ -19,14 +20,13 @@ hostile file is a ValueError saying what is wrong.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from micrograd.files import write_text
 
 __all__ = ["MAX_FILE_BYTES", "read_json", "write_json"]
 
@@ -53,22 +53,7 @@ def write_json(path: str | Path, document: Any, who: str) -> None:
         text = json.dumps(document, allow_nan=False)
     except ValueError:
         raise ValueError(f"{who}: the weights hold NaN or infinity; refusing to save") from None
-    target = Path(os.path.realpath(path))
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            # mkstemp makes the file private; keep the mode of the file being replaced.
-            os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_text(path, text)
 
 
 def read_json(path: str | Path, who: str, limit: int = MAX_FILE_BYTES) -> Any:

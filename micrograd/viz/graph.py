@@ -48,8 +48,10 @@ from collections.abc import Iterable
 from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 from micrograd.engine import Value
+from micrograd.files import write_bytes
 from micrograd.trace import Step, node_names, op_entry, operands
 
 # graphviz is imported when a graph is first drawn, not here: the command line imports this
@@ -290,7 +292,36 @@ def _pipe(source: str, fmt: str, timeout: float = 300, engine: str = "dot") -> b
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip() or "no message"
         raise RuntimeError(f"{program} failed (exit {done.returncode}): {message}")
+    _check_output(program, fmt, done.stdout)
     return done.stdout
+
+
+# What the start of each picture format looks like, to refuse a renderer's garbage.
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _check_output(program: str, fmt: str, output: bytes) -> None:
+    """A RuntimeError if a renderer that exited 0 gave no picture: nothing at all, an SVG
+    that is not well-formed XML with an <svg> root, or a PNG without its signature.
+    (Written as it was, such output would be a broken file reported as written.)"""
+    kind = fmt.split(":")[0]
+    if not output:
+        why = "no output"
+    elif kind == "png" and not output.startswith(_PNG_SIGNATURE):
+        why = "output that is not a PNG"
+    elif kind == "svg" and not _is_svg(output):
+        why = "output that is not SVG"
+    else:
+        return
+    raise RuntimeError(f"{program} exited 0 but gave {why}; is it Graphviz's dot?")
+
+
+def _is_svg(output: bytes) -> bool:
+    try:
+        root = ElementTree.fromstring(output)
+    except ElementTree.ParseError:
+        return False
+    return root.tag in ("svg", "{http://www.w3.org/2000/svg}svg")
 
 
 def to_svg(root: Value | graphviz.Digraph, **draw_options) -> str:
@@ -327,7 +358,7 @@ def render(root: Value | graphviz.Digraph, path: str | Path, **draw_options) -> 
         raise ValueError(f"render: {path.name} should end in .svg, .png or .dot")
     dot = root if not isinstance(root, Value) else draw_dot(root, **draw_options)
     data = dot.source.encode() if fmt == "dot" else _pipe(dot.source, fmt)
-    path.write_bytes(data)
+    write_bytes(path, data)  # whole or not at all: Ctrl-C or a full disk keeps the old file
     return path
 
 
@@ -431,7 +462,7 @@ class _RenderedByMicrograd:
         if not overwrite_source and target.resolve() == source_path.resolve():
             raise ValueError(f"Digraph.render: outfile {target.name!r} would overwrite the source")
         picture = self.pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine)
-        target.write_bytes(picture)
+        write_bytes(target, picture)
         if cleanup:
             source_path.unlink()
         if view or quiet_view:
