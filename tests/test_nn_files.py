@@ -89,6 +89,13 @@ def test_corrupt_version_1_files_raise_value_error_saying_what_is_wrong(tmp_path
     "change, message",
     [
         (lambda d: d.update(version=99), "format version 99"),
+        (lambda d: d.update(version=True), "format version True; this micrograd reads 1 and 2"),
+        (lambda d: d.update(version=2.0), "format version 2.0; this micrograd reads 1 and 2"),
+        (lambda d: d.update(version=1.0), "format version 1.0; this micrograd reads 1 and 2"),
+        (
+            lambda d: d["state_dict"]["layers.0.bias"].__setitem__(1, math.nan),
+            "it holds NaN, and a model file holds only finite numbers",
+        ),
         (
             lambda d: d.update(nouts=[4, 3]),
             r"'layers.1.weight' has shape \(2, 4\), expected \(3, 4\)",
@@ -173,8 +180,9 @@ def model_document(weight):
         (model_document("1e400"), "the number 1e400 is too large for a float"),
         (model_document("-1e400"), "too large for a float"),
         (model_document("7" * 5000), "(5000 digits) is too large for a float"),
-        (model_document("NaN"), "numeric weights"),
-        (model_document("Infinity"), "numeric weights"),
+        (model_document("NaN"), "it holds NaN, and a model file holds only finite numbers"),
+        (model_document("Infinity"), "it holds Infinity"),
+        (model_document("-Infinity"), "it holds -Infinity"),
     ],
 )
 def test_hostile_model_files_are_value_errors_saying_what_is_wrong(tmp_path, text, why):

@@ -66,7 +66,8 @@ def read_json(path: str | Path, who: str, limit: int = MAX_FILE_BYTES) -> Any:
 
     Raises:
         ValueError: the file is larger than ``limit``, not valid JSON, not text,
-            nested too deeply, or holds a number too large for a float.
+            nested too deeply, or holds a number too large for a float, or NaN or
+            Infinity (which Python's JSON reader would otherwise accept).
     """
     with open(path, "rb") as file:
         data = file.read(limit + 1)  # at most: the file may be endless
@@ -75,18 +76,20 @@ def read_json(path: str | Path, who: str, limit: int = MAX_FILE_BYTES) -> Any:
             f"{who}: {path} is larger than {limit // 2**20} MiB; not a model file this reads"
         )
     try:
-        return json.loads(data.decode("utf-8"), parse_int=_int, parse_float=_float)
+        return json.loads(
+            data.decode("utf-8"), parse_int=_int, parse_float=_float, parse_constant=_constant
+        )
     except json.JSONDecodeError as error:
         raise ValueError(f"{who}: {path} is not valid JSON ({error})") from None
     except UnicodeDecodeError:
         raise ValueError(f"{who}: {path} is not a text file") from None
     except RecursionError:
         raise ValueError(f"{who}: {path} is nested too deeply to be a model") from None
-    except _NumberTooLarge as error:
+    except _NotAFloat as error:
         raise ValueError(f"{who}: {path}: {error}") from None
 
 
-class _NumberTooLarge(ValueError):
+class _NotAFloat(ValueError):
     pass
 
 
@@ -95,12 +98,18 @@ def _int(digits: str) -> int:
     # a 5,000-digit number from Python's own digit limit and its message about that.
     if len(digits.lstrip("-")) > 309 or abs(number := int(digits)) > sys.float_info.max:
         shown = digits if len(digits) <= 30 else f"{digits[:12]}... ({len(digits)} digits)"
-        raise _NumberTooLarge(f"the number {shown} is too large for a float")
+        raise _NotAFloat(f"the number {shown} is too large for a float")
     return number
 
 
 def _float(text: str) -> float:
     number = float(text)
     if math.isinf(number):  # 1e400 would otherwise become infinity unseen
-        raise _NumberTooLarge(f"the number {text[:30]} is too large for a float")
+        raise _NotAFloat(f"the number {text[:30]} is too large for a float")
     return number
+
+
+def _constant(name: str) -> float:
+    # NaN, Infinity and -Infinity: not JSON, but Python's reader takes them.  write_json
+    # never writes them, and a model's weights must be finite, so say so by name.
+    raise _NotAFloat(f"it holds {name}, and a model file holds only finite numbers")

@@ -372,7 +372,7 @@ class MLP(Module, Generic[Output]):
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise fail(f"not a micrograd MLP file (no 'format': {FORMAT!r})")
         version = document.get("version")
-        if version not in (1, FORMAT_VERSION):
+        if type(version) is not int or version not in (1, FORMAT_VERSION):  # not true, not 1.0
             raise fail(f"format version {version!r}; this micrograd reads 1 and 2")
         nin: Any = document.get("nin")
         nouts: Any = document.get("nouts")
