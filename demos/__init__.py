@@ -5,7 +5,17 @@ Each is a script in ``demos/`` (installed as ``micrograd.demos``) with a
 :mod:`micrograd.demos.common` holds what they share (options, progress, pictures).
 """
 
-from micrograd.demos import bptt, cnn, common, moons, names, spirals, worked_example, xor
+from micrograd.demos import (
+    bptt,
+    cnn,
+    common,
+    modes,
+    moons,
+    names,
+    spirals,
+    worked_example,
+    xor,
+)
 
 DEMOS = {
     "worked-example": worked_example,
@@ -15,6 +25,7 @@ DEMOS = {
     "cnn": cnn,
     "names": names,
     "bptt": bptt,
+    "modes": modes,
 }
 """Every demo by the name ``micrograd demo NAME`` takes, in the order ``--help`` lists them."""
 

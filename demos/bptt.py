@@ -40,6 +40,7 @@ from micrograd.engine import Value, total
 from micrograd.losses import binary_cross_entropy_with_logits
 from micrograd.nn import Linear, LSTMCell, RNNCell, unroll
 from micrograd.optim import Adam, LinearDecay
+from micrograd.tape import record
 
 HIDDEN = 8  # the same hidden size for both networks
 LENGTH = 20  # part 1's sequence length
@@ -66,7 +67,11 @@ class Reader:
 
     def __call__(self, bits: list[int]) -> tuple[list[list[Value]], Value]:
         # Bits go in as -1 and +1: an input of 0 would reach the cell through no weight.
-        outputs, _ = unroll(self.cell, [[2.0 * b - 1.0] for b in bits])
+        return self.read([2.0 * b - 1.0 for b in bits])
+
+    def read(self, inputs: list) -> tuple[list[list[Value]], Value]:
+        """The same, on inputs already -1 or +1 (numbers, or Values a tape reads)."""
+        outputs, _ = unroll(self.cell, [[x] for x in inputs])
         return outputs, self.readout(outputs[-1])[0]
 
 
@@ -87,22 +92,44 @@ def mean_curve(curves: list[list[float]]) -> list[float]:
     return [geometric_mean(column) for column in zip(*curves)]
 
 
-def train(model: Reader, length: int, steps: int, seed: int, say) -> None:
+def train(model: Reader, length: int, steps: int, seed: int, say, on_tape: bool) -> None:
     """Adam on mini-batches of remember_first at this length, the learning rate
     decaying linearly to 0: late large steps can undo what was learned (a gradient
-    that vanishes over long spans can also explode)."""
+    that vanishes over long spans can also explode).
+
+    A batch goes in through leaves (its bits and targets), so every step's graph has
+    the same shape: recorded once as a tape, it is replayed with the leaves' new
+    numbers, with the same float operations as building it again."""
     data = remember_first(steps * BATCH, length, seed=seed)
     optimizer = Adam(model.parameters(), lr=0.01)
     schedule = LinearDecay(optimizer, start=0.01, end=0.0, steps=steps)
+    inputs = [[Value(0.0) for _ in range(length)] for _ in range(BATCH)]
+    targets = [Value(0.0) for _ in range(BATCH)]
+
+    def batch_loss() -> Value:
+        losses = [
+            binary_cross_entropy_with_logits(model.read(xs)[1], t) for xs, t in zip(inputs, targets)
+        ]
+        return total(losses) * (1 / len(losses))
+
+    tape = None
     for step in range(steps):
-        batch = data[step * BATCH : (step + 1) * BATCH]
-        losses = [binary_cross_entropy_with_logits(model(bits)[1], t) for bits, t in batch]
-        loss = total(losses) * (1 / len(losses))
+        for xs, t, (bits, target) in zip(inputs, targets, data[step * BATCH :]):
+            for x, b in zip(xs, bits):
+                x.data = 2.0 * b - 1.0
+            t.data = target
         optimizer.zero_grad()
-        loss.backward()
+        if on_tape:
+            tape = tape or record(batch_loss)
+            loss = tape.forward()
+            tape.backward()
+        else:
+            graph = batch_loss()
+            graph.backward()
+            loss = graph.data
         optimizer.step()
         schedule.step()
-        say(step, loss.data)
+        say(step, loss)
 
 
 def accuracy(model: Reader, length: int, seed: int) -> float:
@@ -114,6 +141,7 @@ def accuracy(model: Reader, length: int, seed: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     args = common.parse(common.parser("bptt", __doc__.splitlines()[0], steps=600), argv)
     started = time.perf_counter()
+    common.say_how(args.tape)
 
     def note(text: str) -> None:
         if not args.quiet:
@@ -142,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                 if (step + 1) % every == 0:
                     note(f"{kind}, length {length}: step {step + 1}/{args.steps} loss {loss:.4f}")
 
-            train(model, length, args.steps, seed=args.seed + length, say=say)
+            train(model, length, args.steps, args.seed + length, say, on_tape=args.tape)
             table[kind, length] = accuracy(model, length, seed=args.seed + 1000 + length)
             trained[kind, length] = model
 

@@ -83,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = Adam(model.parameters(), lr=0.03)
     schedule = StepDecay(optimizer, step_size=max(1, args.steps // 4), gamma=0.5)
 
+    # No tape here (--no-tape changes nothing): the graph changes with the data.
+    common.say_how(
+        False,
+        ": max-pooling picks each window's largest input by its number, so the graph's shape "
+        "changes with every image, and cross_entropy folds in the largest logit (a number "
+        "read from the data)",
+    )
     progress = common.Progress(args.steps, args.quiet)
     losses: list[float] = []
     recent: deque[float] = deque(maxlen=RECENT)

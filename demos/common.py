@@ -32,13 +32,20 @@ def _steps(text: str) -> int:
 
 
 def parser(name: str, description: str, steps: int | None = None) -> argparse.ArgumentParser:
-    """The demo's options: --out DIR always; --steps, --seed and --quiet for training demos."""
+    """The demo's options: --out DIR always; --steps, --seed, --quiet and --no-tape for
+    training demos (a demo that cannot replay a tape says why, and accepts it all the same)."""
     p = _Parser(prog=f"micrograd demo {name}", description=description)
     p.add_argument("--out", type=Path, metavar="DIR", help="write pictures into DIR")
     if steps is not None:
         p.add_argument("--steps", type=_steps, default=steps, help=f"training steps ({steps})")
         p.add_argument("--seed", type=int, default=1337, help="random seed (1337)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument(
+            "--no-tape",
+            dest="tape",
+            action="store_false",
+            help="build the graph again at every step instead of replaying a recorded tape",
+        )
     return p
 
 
@@ -126,6 +133,17 @@ def minutes(seconds: float) -> str:
     """A duration as minutes:seconds, e.g. 75.2 -> '1:15'."""
     whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+def say_how(on_tape: bool, why_not: str = "") -> None:
+    """The one line that says whether the steps replay a tape or build the graph again."""
+    if on_tape:
+        print(
+            "training on a tape: the graph is recorded once, then replayed at every step "
+            "(--no-tape builds it each step: the same numbers, to the bit, and slower)"
+        )
+    else:
+        print(f"building the graph at every step{why_not}")
 
 
 def final_line(loss: float, accuracy: float) -> None:

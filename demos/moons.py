@@ -19,11 +19,12 @@ import random
 
 from micrograd.demos import common
 
-from micrograd import no_grad
+from micrograd import Value, no_grad
 from micrograd.datasets import make_moons
 from micrograd.losses import hinge, l2
 from micrograd.nn import MLP
 from micrograd.optim import SGD, LinearDecay
+from micrograd.tape import record
 
 
 def accuracy(scores, y) -> float:
@@ -52,20 +53,30 @@ def main(argv: list[str] | None = None) -> int:
         with no_grad():
             return accuracy([model(x) for x in X], y)
 
+    def loss_of_model() -> Value:
+        scores = [model(x) for x in X]  # a score for every point
+        return hinge(scores, y) + 1e-4 * l2(model.parameters())
+
+    # Every step builds the same graph (the same points, the same ops), so it can be
+    # recorded once as a tape and replayed on the updated weights.
+    common.say_how(args.tape)
+    tape = record(loss_of_model) if args.tape else None
     progress = common.Progress(args.steps, args.quiet)
     losses = []
     for step in range(args.steps):
-        # Forward: a score for every point, then the loss.
-        scores = [model(x) for x in X]
-        loss = hinge(scores, y) + 1e-4 * l2(model.parameters())
-        # Backward: gradients of the loss for every weight.
         optimizer.zero_grad()
-        loss.backward()
+        if tape is not None:
+            loss = tape.forward()  # forward: the loss, from the weights' current numbers
+            tape.backward()  # backward: gradients of the loss for every weight
+        else:
+            graph = loss_of_model()  # forward, building the graph
+            graph.backward()  # backward
+            loss = graph.data
         # Update: a step downhill, then a smaller learning rate.
         optimizer.step()
         schedule.step()
-        losses.append(loss.data)
-        progress.update(step, loss.data, training_accuracy)
+        losses.append(loss)
+        progress.update(step, loss, training_accuracy)
 
     # How it did, with the final weights.
     scores = [model(x) for x in X]

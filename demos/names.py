@@ -111,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         print(f"{args.model}: {len(model.parameters())} parameters", file=sys.stderr)
 
+    # No tape here (--no-tape changes nothing): each name is a graph of its own.
+    common.say_how(
+        False,
+        ": each name makes its own graph (its length, the embedding rows its letters pick, "
+        "the logit each loss reads, the largest logit cross_entropy folds in)",
+    )
     losses = []
     started = time.perf_counter()
     every = max(1, args.steps // 10)

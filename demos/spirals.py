@@ -52,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         with no_grad():
             return accuracy([model(x) for x in X], y)
 
+    # No tape here (--no-tape changes nothing): the graph changes with the data.
+    common.say_how(
+        False,
+        ": each batch's points are folded into the graph as numbers, and cross_entropy folds "
+        "in the largest logit (a number read from the data), so no recorded tape would replay "
+        "it to the bit",
+    )
     progress = common.Progress(args.steps, args.quiet)
     losses = []
     step, epoch = 0, 0

@@ -19,6 +19,7 @@ from micrograd.datasets import xor
 from micrograd.losses import mse
 from micrograd.nn import MLP
 from micrograd.optim import SGD
+from micrograd.tape import record
 
 
 def accuracy(outputs, y) -> float:
@@ -42,16 +43,22 @@ def main(argv: list[str] | None = None) -> int:
         with no_grad():
             return accuracy([model(x) for x in X], y)
 
+    common.say_how(args.tape)  # the same four points every step: one graph, recorded once
+    tape = record(lambda: mse([model(x) for x in X], y)) if args.tape else None
     progress = common.Progress(args.steps, args.quiet)
     losses = []
     for step in range(args.steps):
-        outputs = [model(x) for x in X]  # forward
-        loss = mse(outputs, y)
         optimizer.zero_grad()
-        loss.backward()  # backward
+        if tape is not None:
+            loss = tape.forward()  # forward, replayed
+            tape.backward()  # backward
+        else:
+            graph = mse([model(x) for x in X], y)  # forward
+            graph.backward()  # backward
+            loss = graph.data
         optimizer.step()  # update
-        losses.append(loss.data)
-        progress.update(step, loss.data, training_accuracy)
+        losses.append(loss)
+        progress.update(step, loss, training_accuracy)
 
     outputs = [model(x) for x in X]
     for x, o, t in zip(X, outputs, y):

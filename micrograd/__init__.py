@@ -13,6 +13,7 @@ The modules, lowest layer first (each imports only those before it):
   catalogue ``OPS``, fused ``linear``/``total``, ``no_grad``, ``custom_op``.
 - :mod:`micrograd.backprop`: ``grad`` (first and second order), ``backward_order``.
 - :mod:`micrograd.trace`: node names, formulas, ``Step``, ``explain``, ``tree``.
+- :mod:`micrograd.tape`: ``record`` a graph once, replay it, print it as code; ``jvp``.
 - :mod:`micrograd.nn`, :mod:`micrograd.losses`, :mod:`micrograd.optim`,
   :mod:`micrograd.datasets`: models, losses, optimizers, data.
 - :mod:`micrograd.viz`, :mod:`micrograd.testing`: drawings, gradcheck and strategies.
@@ -29,9 +30,10 @@ from typing import Any
 
 from micrograd.backprop import grad
 from micrograd.engine import Value, custom_op, no_grad
+from micrograd.tape import jvp
 from micrograd.trace import node_names
 
-__all__ = ["Value", "custom_op", "grad", "no_grad", "node_names"]
+__all__ = ["Value", "custom_op", "grad", "jvp", "no_grad", "node_names"]
 __version__ = "1.0.0"
 
 # What IPython shows through micrograd.viz: (the formatter's mime type, the class by name).

@@ -220,7 +220,9 @@ class MaxPool2d(Module):
     Value, or a number if the input was numbers), so backpropagation sends the
     whole gradient to that input and none to the others, as the derivative of
     max says.  On a tie the first maximum in row-major order wins, as in
-    PyTorch; a NaN counts as the maximum, so it is never hidden.
+    PyTorch; a NaN counts as the maximum, so it is never hidden.  Which input is
+    kept depends on the numbers, so the graph's shape does too: a recorded tape
+    cannot replay it (``micrograd.tape.record(..., check_every=N)`` catches that).
 
     >>> pool = MaxPool2d(2)
     >>> x = [[[Value(1.0), Value(5.0)], [Value(3.0), Value(2.0)]]]
