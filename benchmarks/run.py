@@ -186,6 +186,18 @@ def main() -> None:
         [ours, str(HERE / "startup.py"), "--json"], capture_output=True, text=True, check=True
     )
     import_ratio = json.loads(startup.stdout)["ratio"]
+    replay = subprocess.run(  # benchmarks/replay.py: the tape against rebuilding, bit for bit
+        [ours, str(HERE / "replay.py"), "--json", "--rounds", str(args.rounds)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    tape_rows = [
+        (
+            f"{r['workload']} step: rebuilt / replayed on a tape",
+            r["speedup"],
+            f">= {r['target']:g}x",
+        )
+        for r in json.loads(replay.stdout)
+    ]
 
     step = {name: r["mlp_step_ms"] for name, r in mlp.items()}
     fwd = {name: r["forward_ns_per_node"] for name, r in chain.items()}
@@ -211,6 +223,7 @@ def main() -> None:
             ">= 3x",
         ),
         ("start-up: python -c 'import micrograd' / python -c pass", import_ratio, "<= 2.0x"),
+        *tape_rows,
     ]
     day = time.strftime("%Y-%m-%d")
     print(f"\nOne run, {args.rounds} interleaved rounds, best of each ({day}).\n")
