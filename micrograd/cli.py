@@ -12,18 +12,28 @@ from __future__ import annotations
 
 import argparse
 import ast
+import io
 import math
 import operator
 import os
+import re
+import secrets
+import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import threading
+import tokenize
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn, cast
 
 from micrograd.engine import OPS, Value
+from micrograd.trace import node_names
 from micrograd.viz import RendererNotFound, draw_step, explore, render
+from micrograd.viz.graph import MAX_NODES
 
 # Any install (`pip install -e .` too) makes the top-level demos/ folder the package
 # micrograd.demos; a checkout merely on PYTHONPATH has none, and `micrograd demo` says so.
@@ -38,15 +48,17 @@ except ModuleNotFoundError as error:
 
 # The one-operand functions of the engine's catalogue: a new op is callable here unasked.
 FUNCTIONS = tuple(name for name, op in OPS.items() if op.notation == "call" and op.arity == 1)
-# The catalogue's infix ops, keyed by the ast class Python parses their symbol to (a + b:
-# ast.Add).  Each is applied through its operator (operator.__add__), so that a folded number
-# on the left (2 - x) reaches Value's reflected method, as in Python.
-_INFIX: dict[type, Callable[[Any, Any], Any]] = {
-    type(cast(ast.BinOp, ast.parse(f"a {op.symbol} b", mode="eval").body).op): getattr(
-        operator, cast(Callable, op.apply).__name__
-    )
+# The catalogue's infix ops by symbol, each applied through its operator (operator.__add__),
+# so that a folded number on the left (2 - x) reaches Value's reflected method, as in Python;
+# and keyed by the ast class Python parses their symbol to (a + b: ast.Add).
+_INFIX_BY_SYMBOL: dict[str, Callable[[Any, Any], Any]] = {
+    op.symbol: getattr(operator, cast(Callable, op.apply).__name__)
     for op in OPS.values()
     if op.notation == "infix"
+}
+_INFIX = {
+    type(cast(ast.BinOp, ast.parse(f"a {symbol} b", mode="eval").body).op): apply
+    for symbol, apply in _INFIX_BY_SYMBOL.items()
 }
 
 
@@ -67,23 +79,105 @@ def parse_expression(text: str, values: dict[str, Value]) -> Value:
     ...
     micrograd.cli.UsageError: calls are limited to exp, log, tanh, sigmoid, relu, abs, sin, cos
     """
+    text = text.strip()  # a leading space is no indent here
+    surrogate = re.search("[\ud800-\udfff]", text)
+    if surrogate:  # a byte that is not UTF-8, as Python passes it on in sys.argv
+        code = ord(surrogate[0])
+        what = f"the byte 0x{code - 0xDC00:x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        raise UsageError(f"the expression is not UTF-8 text: it holds {what}")
     try:
-        tree = ast.parse(text.strip(), mode="eval")  # a leading space is no indent here
+        built = _parse_and_build(text, values)
+    except _TooLong:
+        # Python's parser recurses once an operator: a flat 3,000-term sum is too deep
+        # for it.  Such a chain is split at its operators and added up left to right,
+        # as Python would; only an expression nested that deep is refused.
+        built = _chain(text, values, _SUMS)
+    return built if isinstance(built, Value) else Value(built)  # a constant, such as "2 * 3"
+
+
+class _TooLong(Exception):
+    """Python's parser, or _build, ran out of recursion on this text."""
+
+
+def _parse_and_build(text: str, values: dict[str, Value]) -> Value | float:
+    text = text.strip()
+    try:
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
         raise UsageError(f"cannot parse the expression: {error.msg}") from None
-    except (RecursionError, MemoryError, ValueError):
-        raise UsageError("cannot parse the expression: too deeply nested or malformed") from None
+    except ValueError as error:  # a NUL character
+        raise UsageError(f"cannot parse the expression: {error}") from None
+    except (RecursionError, MemoryError):
+        raise _TooLong from None
     for node in ast.walk(tree):
         number = node.value if isinstance(node, ast.Constant) else None
         if isinstance(number, (int, float)) and not _is_finite(number):
-            shown = ast.get_source_segment(text.strip(), node) or "a number"
+            shown = ast.get_source_segment(text, node) or "a number"
             shown = shown if len(shown) <= 30 else shown[:27] + "..."
             raise UsageError(f"{shown} is not a finite number")
     try:
-        built = _build(tree.body, values)
+        return _build(tree.body, values)
     except RecursionError:
-        raise UsageError("the expression is too deeply nested") from None
-    return built if isinstance(built, Value) else Value(built)  # a constant, such as "2 * 3"
+        raise _TooLong from None
+
+
+# The levels at which a long flat chain is split: + and - first (they bind loosest),
+# then * and /; each piece is parsed on its own and the pieces are combined left to right.
+_SUMS, _PRODUCTS = ("+", "-"), ("*", "/")
+_OPERAND_ENDS = (tokenize.NAME, tokenize.NUMBER)
+
+
+def _chain(text: str, values: dict[str, Value], symbols: tuple[str, ...]) -> Value | float:
+    """``text`` built as a chain of pieces joined by ``symbols`` at the top level."""
+    pieces, joins = _split(text, symbols)
+    if len(pieces) < 2:
+        if symbols == _SUMS:
+            return _chain(text, values, _PRODUCTS)
+        raise UsageError("the expression is too deeply nested")
+    built: list[Value | float] = []
+    for piece in pieces:
+        try:
+            built.append(_parse_and_build(piece, values))
+        except _TooLong:
+            if symbols != _SUMS:
+                raise UsageError("the expression is too deeply nested") from None
+            built.append(_chain(piece, values, _PRODUCTS))
+    result = built[0]
+    for symbol, right in zip(joins, built[1:]):
+        result = _combine(_INFIX_BY_SYMBOL[symbol], result, right)
+    return result
+
+
+def _split(text: str, symbols: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The pieces of ``text`` between its top-level binary operators among ``symbols``
+    (outside brackets; a sign after an operator or at the start is not one), and those
+    operators."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        raise UsageError("cannot parse the expression: malformed") from None
+    pieces: list[str] = []
+    joins: list[str] = []
+    depth, start, previous = 0, 0, None
+    for token in tokens:
+        if token.type == tokenize.OP and token.string in "([{":
+            depth += 1
+        elif token.type == tokenize.OP and token.string in ")]}":
+            depth -= 1
+        elif (
+            depth == 0
+            and token.type == tokenize.OP
+            and token.string in symbols
+            and previous is not None
+            and (previous.type in _OPERAND_ENDS or previous.string == ")")
+        ):
+            pieces.append(text[start : token.start[1]])
+            joins.append(token.string)
+            start = token.end[1]
+        if token.type not in (tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.NL):
+            previous = token
+    pieces.append(text[start:])
+    return pieces, joins
 
 
 def _is_finite(number: int | float) -> bool:
@@ -104,12 +198,7 @@ def _build(node: ast.AST, values: dict[str, Value]) -> Value | float:
         return float(node.value)  # finite: checked in parse_expression
     if isinstance(node, ast.BinOp) and type(node.op) in _INFIX:
         left, right = _build(node.left, values), _build(node.right, values)
-        combine = _INFIX[type(node.op)]
-        if isinstance(left, Value) or isinstance(right, Value):
-            return combine(left, right)
-        # Numbers alone are folded, but through the Value op all the same: plain floats
-        # would turn (-8)**(1/3) into a complex number and 0/0 into an error naming no op.
-        return combine(Value(left), right).data
+        return _combine(_INFIX[type(node.op)], left, right)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand = _build(node.operand, values)
         return -operand if isinstance(node.op, ast.USub) else operand
@@ -126,6 +215,16 @@ def _build(node: ast.AST, values: dict[str, Value]) -> Value | float:
             argument = Value(argument)
         return OPS[node.func.id].apply(argument)  # type: ignore[misc]
     raise UsageError(f"{type(node).__name__} is not allowed in an expression")
+
+
+def _combine(
+    combine: Callable[[Any, Any], Any], left: Value | float, right: Value | float
+) -> Value | float:
+    if isinstance(left, Value) or isinstance(right, Value):
+        return cast(Value, combine(left, right))
+    # Numbers alone are folded, but through the Value op all the same: plain floats
+    # would turn (-8)**(1/3) into a complex number and 0/0 into an error naming no op.
+    return cast(float, combine(Value(left), right).data)
 
 
 def _parse_assignment(text: str) -> tuple[str, float]:
@@ -168,6 +267,8 @@ def _inputs(
 
 def _graph(args: argparse.Namespace) -> int:
     values, out = _inputs(args, (".svg", ".png", ".dot"), ".svg, .png or .dot")
+    if args.output is not None or args.steps is not None:
+        _check_drawable(out, f"-o {args.output}" if args.steps is None else f"--steps {args.steps}")
     # Every file is written before anything is printed, so a reader that stops early
     # (`| head -1`) cannot leave the pictures unwritten.
     lines = [] if args.steps is None else _write_steps(out, args.steps)
@@ -206,6 +307,16 @@ def _output_name(inputs: dict[str, Value]) -> str:
     return name
 
 
+def _check_drawable(out: Value, what: str) -> None:
+    """A UsageError, before anything is drawn or written, for a graph too big to draw."""
+    count = len(node_names(out))
+    if count > MAX_NODES:
+        raise UsageError(
+            f"{what}: the graph has {count} values, more than the {MAX_NODES} a drawing "
+            "can lay out; leave out -o and --steps to print the gradients only"
+        )
+
+
 def _render(root: Value, path: Path, what: str) -> None:
     try:
         render(root, path)
@@ -219,19 +330,86 @@ def _render(root: Value, path: Path, what: str) -> None:
 def _write_steps(out: Value, directory: Path) -> list[str]:
     """Backprop one step at a time, drawing the graph after each: step-001.svg, ..., final.svg.
 
+    The pictures are drawn into a temporary folder beside ``directory``, which becomes
+    ``directory`` only when all of them are there: a failure or Ctrl-C leaves no folder
+    with some steps and no final.svg.
+
     Returns the lines to print: each step, then what was written.
     """
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"--steps {directory}: {error}") from None
     lines = []
-    for count, step in enumerate(out.backward_steps(), start=1):
-        lines.append(str(step))
-        _render(draw_step(step), directory / f"step-{count:03d}.svg", f"--steps {directory}")
-    _render(out, directory / "final.svg", f"--steps {directory}")
+    with _whole_folder(directory, f"--steps {directory}") as folder:
+        for count, step in enumerate(out.backward_steps(), start=1):
+            lines.append(str(step))
+            _render(draw_step(step), folder / f"step-{count:03d}.svg", f"--steps {directory}")
+        _render(out, folder / "final.svg", f"--steps {directory}")
     lines.append(f"wrote {len(lines)} steps and final.svg to {directory}")
     return lines
+
+
+_STEP_FILE = re.compile(r"step-\d{3,}\.svg")
+
+
+@contextmanager
+def _whole_folder(directory: Path, what: str) -> Iterator[Path]:
+    """A temporary folder to fill, which becomes ``directory`` when the block ends well.
+
+    A new ``directory`` is the temporary folder renamed, in one step.  Into an existing
+    one (``--steps .``) the files are moved with Ctrl-C held off until all are there,
+    and the step files of an earlier, longer run are removed, so the folder never mixes
+    two runs.  On an error, nothing of the temporary folder is left.
+    """
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{what}: a file is in the way, not a folder")
+    existing = directory.is_dir()
+    try:
+        parent = directory if existing else directory.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        temporary = _new_folder(parent, directory.name)
+    except OSError as error:
+        raise UsageError(f"{what}: {error}") from None
+    try:
+        yield temporary
+        with _interrupts_held():
+            if existing:
+                written = set(os.listdir(temporary))
+                for name in written:
+                    os.replace(temporary / name, directory / name)
+                for name in os.listdir(directory):
+                    if _STEP_FILE.fullmatch(name) and name not in written:
+                        os.unlink(directory / name)
+            else:
+                os.rename(temporary, directory)
+    except OSError as error:
+        raise UsageError(f"{what}: {error}") from None
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)  # gone already once renamed
+
+
+def _new_folder(parent: Path, name: str) -> Path:
+    """A new, hidden folder in ``parent`` with the usual permissions (mkdtemp's are 0o700)."""
+    while True:
+        folder = parent / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C waits for the end of the block (a few renames), then interrupts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _demos() -> ModuleType:
@@ -349,24 +527,39 @@ def _expression_arguments(command: argparse.ArgumentParser, output: str, require
 def _expression_last(argv: Sequence[str]) -> list[str]:
     """argparse takes ``graph "-x"`` for an unknown option; move such an EXPR behind ``--``.
 
-    An EXPR that starts with ``-h`` or ``-o`` still reads as that option: write ``(-o)``.
+    A token starting with one dash is EXPR, unless it starts with ``-h`` or ``-o`` (write
+    ``(-o)``).  One starting with two dashes is EXPR (``--x``, which is ``-(-x)``) when it
+    is none of the command's options and no other token is EXPR; otherwise it stays a
+    misspelled option, for argparse to name.
 
     >>> _expression_last(["graph", "-x * y", "--value", "x=1"])
     ['graph', '--value', 'x=1', '--', '-x * y']
+    >>> _expression_last(["graph", "--x", "--value", "x=1"])
+    ['graph', '--value', 'x=1', '--', '--x']
     """
     argv = list(argv)
     if not argv or argv[0] not in ("graph", "explore") or "--" in argv:
         return argv
-    takes_a_value = {"--value", "-o", "--output", "--steps"}
+    takes_a_value = ("--value", "-o", "--output", "--steps")
+    options = (*takes_a_value, "--help")
+    positional, unknown = False, None
     i = 1
     while i < len(argv):
         token = argv[i]
         if token in takes_a_value:
             i += 2
             continue
-        if token.startswith("-") and not token.startswith("--") and token[:2] not in ("-h", "-o"):
+        if token.startswith("--"):
+            name = token.partition("=")[0]
+            if unknown is None and not any(option.startswith(name) for option in options):
+                unknown = i  # not an option, nor the start of one (argparse takes --val)
+        elif token.startswith("-") and token[:2] not in ("-h", "-o"):
             return [*argv[:i], *argv[i + 1 :], "--", token]
+        elif not token.startswith("-"):
+            positional = True
         i += 1
+    if unknown is not None and not positional:
+        return [*argv[:unknown], *argv[unknown + 1 :], "--", argv[unknown]]
     return argv
 
 
@@ -388,6 +581,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"micrograd: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: every file is written whole or not at all
+        print("micrograd: interrupted", file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports it
     except BrokenPipeError:  # e.g. `micrograd demo | head`: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

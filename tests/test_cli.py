@@ -258,3 +258,126 @@ def test_steps_are_all_written_when_the_reader_stops_early(tmp_path):
     assert written[-1] == "step-006.svg" and "final.svg" in written and len(written) == 7
     for name in written:
         ET.parse(tmp_path / "steps" / name)  # whole, well-formed files
+
+
+# --- Reliability (issue 25): Ctrl-C, big graphs, bad renderers, messages ------------------
+
+
+def interrupting_renderer(tmp_path, on_call):
+    """A renderer that works like the real one, except that its ``on_call``-th run presses
+    Ctrl-C: it sends SIGINT to micrograd, which is waiting for it."""
+    from micrograd.viz import find_renderer
+
+    script = tmp_path / "renderer"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'count=$(($(cat "{tmp_path}/calls" 2>/dev/null || echo 0) + 1))\n'
+        f'echo $count > "{tmp_path}/calls"\n'
+        f"if [ $count -ge {on_call} ]; then kill -INT $PPID; sleep 10; fi\n"
+        f'exec "{find_renderer()}" "$@"\n'
+    )
+    script.chmod(0o755)
+    return {"MICROGRAD_DOT": str(script)}
+
+
+def assert_interrupted(done):
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "micrograd: interrupted\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT from a shell script")
+def test_ctrl_c_during_steps_is_one_line_exit_130_and_leaves_no_folder(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    env = interrupting_renderer(tmp_path, on_call=3)
+    done = run("graph", "tanh(x * w + b)", "--value", "x=0.5", "--value", "w=-2",
+               "--value", "b=1", "--steps", "steps", cwd=work, env=env)  # fmt: skip
+    assert_interrupted(done)
+    assert os.listdir(work) == []  # no steps/, no temporary folder
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT from a shell script")
+def test_ctrl_c_during_graph_and_explore_keeps_the_old_files_whole(tmp_path):
+    env = interrupting_renderer(tmp_path, on_call=1)
+    (tmp_path / "g.svg").write_text("old picture")
+    done = run("graph", "x * 2", "--value", "x=3", "-o", "g.svg", cwd=tmp_path, env=env)
+    assert_interrupted(done)
+    done = run("explore", "x * 2", "--value", "x=3", "-o", "page.html", cwd=tmp_path, env=env)
+    assert_interrupted(done)
+    assert sorted(os.listdir(tmp_path)) == ["calls", "g.svg", "renderer"]
+    assert (tmp_path / "g.svg").read_text() == "old picture"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT from a shell script")
+def test_ctrl_c_during_a_demo_is_one_line_and_exit_130(tmp_path):
+    env = interrupting_renderer(tmp_path, on_call=1)  # the worked example draws its graph
+    done = run("demo", "worked-example", "--out", str(tmp_path / "out"), env=env)
+    assert_interrupted(done)
+    assert done.stdout.startswith("weights:")  # it was running
+    assert not (tmp_path / "out" / "worked-example.svg").exists()
+
+
+def test_steps_into_an_existing_folder_replace_an_earlier_run_and_keep_other_files(tmp_path):
+    steps = tmp_path / "steps"
+    steps.mkdir()
+    for name in ("step-001.svg", "step-007.svg", "notes.txt"):
+        (steps / name).write_text("earlier")
+    assert main(["graph", "x * 2", "--value", "x=3", "--steps", str(steps)]) == 0
+    assert sorted(os.listdir(steps)) == ["final.svg", "notes.txt", "step-001.svg"]
+    ET.parse(steps / "step-001.svg")
+    assert os.listdir(tmp_path) == ["steps"]  # no temporary folder left
+
+
+def test_a_graph_too_big_to_draw_is_one_line_and_writes_nothing(tmp_path):
+    expression = " + ".join(["x"] * 5001)
+    for where in (["-o", "g.svg"], ["--steps", "steps"]):
+        done = run("graph", expression, "--value", "x=1", *where, cwd=tmp_path)
+        assert_one_line_error(done, "the graph has 5001 values, more than the 5000")
+    assert os.listdir(tmp_path) == []
+    assert main(["graph", expression, "--value", "x=1"]) == 0  # no drawing: the gradients
+
+
+def test_a_renderer_that_exits_0_without_a_picture_is_one_line_and_no_file(tmp_path):
+    renderer = tmp_path / "renderer"
+    renderer.write_text("#!/bin/sh\nexit 0\n")
+    renderer.chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"MICROGRAD_DOT": str(renderer)}
+    for where in (["-o", "g.svg"], ["--steps", "steps"]):
+        done = run("graph", "x * 2", "--value", "x=3", *where, cwd=work, env=env)
+        assert_one_line_error(done, "exited 0 but gave no output")
+    done = run("explore", "x * 2", "--value", "x=3", "-o", "page.html", cwd=work, env=env)
+    assert_one_line_error(done, "exited 0 but gave no output")
+    assert os.listdir(work) == []
+
+
+def test_an_expression_starting_with_two_dashes_is_the_expression(capsys):
+    assert main(["graph", "--x", "--value", "x=2"]) == 0  # -(-x)
+    assert capsys.readouterr().out == "out = 2\ndout/dx = 1\n"
+    assert main(["graph", "x", "--valeu", "x=2"]) == 2  # a misspelled option stays one
+    assert "unrecognized arguments: --valeu" in capsys.readouterr().err
+
+
+def test_a_byte_that_is_not_utf8_is_named_as_such():
+    done = subprocess.run(
+        [sys.executable, "-m", "micrograd", "graph", b"x\xff", "--value", "x=1"],
+        capture_output=True,
+        text=True,
+    )
+    assert_one_line_error(done, "the expression is not UTF-8 text: it holds the byte 0xff")
+
+
+def test_a_long_flat_sum_is_added_left_to_right_and_deep_nesting_is_named(capsys):
+    assert main(["graph", " + ".join(["x"] * 3000), "--value", "x=1"]) == 0
+    assert capsys.readouterr().out == "out = 3000\ndout/dx = 3000\n"
+    terms = " - ".join(["x * 2 * x / 4"] * 1500)
+    assert main(["graph", terms, "--value", "x=2"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"out = {2.0 - 2.0 * 1499:.6g}"
+    assert main(["graph", "-" * 3000 + "x", "--value", "x=1"]) == 2
+    assert capsys.readouterr().err == "micrograd: error: the expression is too deeply nested\n"
+
+
+def test_an_overflow_in_the_expression_is_inf_as_in_python_values(capsys):
+    assert main(["graph", "x * 9**9**9", "--value", "x=1"]) == 0
+    assert capsys.readouterr().out == "out = inf\ndout/dx = inf\n"
