@@ -584,8 +584,9 @@ class Value(Micrograd010Names):
 
         >>> x = Value(3.0, label="x")
         >>> y = x.tanh(); y.label = "y"
-        >>> print(next(y.backward_steps()))
-        y = tanh(x): dy/dy = 1.0000 -> dy/dx += 1.0000 * 0.0099 = 0.0099
+        >>> print(next(y.backward_steps()).lines()[1])
+        dy/dx: local dy/dx = 1 - y² = 1 - 0.995055² = 0.009866, upstream × local = 1 × 0.009866 \
+= 0.009866, total 0 + 0.009866 = 0.009866
         """
         return trace.backward_steps(self, max_steps=max_steps)
 
@@ -595,9 +596,9 @@ class Value(Micrograd010Names):
         >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
         >>> c = a * b; c.label = "c"
         >>> print(c.explain())
-        c = a * b
-          dc/da += dc/dc * dc/da = 1.0000 * -3.0000 = -3.0000
-          dc/db += dc/dc * dc/db = 1.0000 * 2.0000 = 2.0000
+        c = a * b: upstream dc/dc = 1
+          dc/da: local dc/da = b = -3, upstream × local = 1 × (-3) = -3, total 0 + (-3) = -3
+          dc/db: local dc/db = a = 2, upstream × local = 1 × 2 = 2, total 0 + 2 = 2
         """
         return trace.explain(self, max_lines=max_lines)
 
@@ -609,9 +610,9 @@ class Value(Micrograd010Names):
         >>> x = Value(3.0, label="x")
         >>> y = (x * 2).exp(); y.label = "y"
         >>> print(y.tree())
-        y = exp(mul1)  data 403.4288  grad 0.0000
-          mul1 = x * 2  data 6.0000  grad 0.0000
-            x  data 3.0000  grad 0.0000
+        y = exp(mul1)  data 403.4  grad 0
+          mul1 = x * 2  data 6  grad 0
+            x  data 3  grad 0
         """
         return trace.tree(self, max_lines=max_lines, max_depth=max_depth)
 

@@ -34,15 +34,25 @@ class Op:
         custom: made by :func:`custom_op`.
         apply: the function that makes such a node from its operands
             (``Value.__mul__``, ``Value.tanh``, ``linear``...).
+        formula: how step texts write the rule, as templates that names or
+            numbers fill: one (``"1 - {out}²"``) for one operand, one per
+            operand for two (``("{b}", "{a}")`` for ``*``), and for any number
+            one per kind of operand: ``(weights, inputs, bias)`` for ``linear``
+            (``{x}`` the matching input, ``{w}`` the matching weight), or one
+            for all (``sum``).  ``{a}``, ``{b}`` are the operands, ``{out}`` the
+            output.  None (custom ops): the text shows the number alone.
+        chooses: the op picks among its operands by their values (a max), so
+            the graph's shape depends on the data: a page that recomputes
+            it cannot follow a change of its inputs.
 
-    >>> tanh = Op("tanh", "tanh", "call", 1, lambda a, out: 1 - out * out)
-    >>> tanh.derivative(0.5, 0.5)
-    0.75
+    >>> tanh = Op("tanh", "tanh", "call", 1, lambda a, out: 1 - out * out, formula="1 - {out}²")
+    >>> tanh.derivative(0.5, 0.5), tanh.formula.format(out="o")
+    (0.75, '1 - o²')
     """
 
     __slots__ = (
-        "apply", "arity", "base", "constant_first", "custom", "derivative", "name", "notation",
-        "slopes", "symbol",
+        "apply", "arity", "base", "chooses", "constant_first", "custom", "derivative", "formula",
+        "name", "notation", "slopes", "symbol",
     )  # fmt: skip
 
     def __init__(
@@ -55,6 +65,8 @@ class Op:
         apply: Callable[..., Any] | None = None,
         custom: bool = False,
         constant: bool = False,
+        formula: str | tuple[str, ...] | None = None,
+        chooses: bool = False,
     ) -> None:
         self.apply = apply
         self.name = name
@@ -63,6 +75,8 @@ class Op:
         self.arity = arity
         self.derivative = derivative
         self.custom = custom
+        self.formula = formula
+        self.chooses = chooses
         self.constant_first = False
         self.base = self  # the catalogue entry; a reflected form points back to it
         # A constant rule ignores its arguments: NaN stands in for them.
@@ -70,7 +84,10 @@ class Op:
 
     def reflected(self) -> Op:
         """The same op with a folded number as its *first* operand (``2 - x``)."""
-        flipped = Op(self.name, self.symbol, self.notation, self.arity, self.derivative, self.apply)
+        flipped = Op(
+            self.name, self.symbol, self.notation, self.arity, self.derivative, self.apply,
+            self.custom, False, self.formula, self.chooses,
+        )  # fmt: skip
         flipped.constant_first = True
         flipped.slopes = self.slopes
         flipped.base = self

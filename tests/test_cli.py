@@ -124,7 +124,8 @@ def test_cli_steps_writes_one_valid_svg_per_step_and_the_final_graph(tmp_path):
     assert files == ["final.svg", "step-001.svg", "step-002.svg", "step-003.svg"]
     for name in files:
         ET.parse(tmp_path / "steps" / name)
-    assert "out = tanh(add1): dout/dout = 1.0000" in done.stdout
+    head = "out = tanh(add1): upstream dout/dout = 1 -> dout/dadd1: local dout/dadd1 = 1 - out²"
+    assert head in done.stdout
 
 
 def test_cli_explore_writes_a_page(tmp_path, capsys):

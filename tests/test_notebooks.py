@@ -92,7 +92,10 @@ def test_a_value_shows_as_its_graph(executed_tour):
 
 def test_a_step_shows_its_text_and_the_highlighted_graph(executed_tour):
     first = shown(executed_tour, "steps = o.backward_steps()")
-    assert first["text/plain"] == "o = tanh(n): do/do = 1.0000 -> do/dn += 1.0000 * 0.5000 = 0.5000"
+    assert first["text/plain"] == (
+        "o = tanh(n): upstream do/do = 1 -> do/dn: local do/dn = 1 - o² = 1 - 0.7071² = 0.5, "
+        "upstream × local = 1 × 0.5 = 0.5, total 0 + 0.5 = 0.5"
+    )
     assert "data:image/svg+xml;base64," in first["text/html"]
 
 

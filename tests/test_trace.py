@@ -3,6 +3,8 @@
 Drawing a step is tested in test_viz_graph.py, and `micrograd graph --steps` in test_cli.py.
 """
 
+import itertools
+import re
 import subprocess
 import sys
 
@@ -12,6 +14,7 @@ from hypothesis import given
 from micrograd import node_names
 from micrograd.engine import Value, backward_order, total
 from micrograd.testing.strategies import expressions
+from micrograd.trace import explain, tree
 
 
 def neuron():
@@ -47,7 +50,10 @@ def test_one_step_per_non_leaf_node_in_backward_order():
 def test_step_reads_like_the_chain_rule():
     o, _ = neuron()
     first = next(o.backward_steps())
-    assert str(first) == "o = tanh(n): do/do = 1.0000 -> do/dn += 1.0000 * 0.5000 = 0.5000"
+    assert str(first) == (
+        "o = tanh(n): upstream do/do = 1 -> do/dn: local do/dn = 1 - o² = 1 - 0.7071² = 0.5, "
+        "upstream × local = 1 × 0.5 = 0.5, total 0 + 0.5 = 0.5"
+    )
     assert first.upstream == 1.0
     (update,) = first.updates
     assert update.parent.label == "n"
@@ -101,6 +107,7 @@ def test_explain_names_every_labelled_node_and_touches_no_grad():
         assert name in text
     edges = sum(len(node.parents) for node in backward_order(o))
     assert sum(line.startswith("  do/d") for line in text.splitlines()) == edges
+    assert "  do/dx1: local dmul2/dx1 = w1 = -3, upstream × local = 0.5 × (-3) = -1.5" in text
     assert all(v.grad == 0.0 for v in leaves) and o.grad == 0.0
 
 
@@ -108,10 +115,10 @@ def test_tree_names_every_labelled_node_with_data_and_grad():
     o, _ = neuron()
     o.backward()
     text = o.tree()
-    assert text.splitlines()[0] == "o = tanh(n)  data 0.7071  grad 1.0000"
+    assert text.splitlines()[0] == "o = tanh(n)  data 0.7071  grad 1"
     for name in ["n", "x1", "w1", "x2", "w2", "b"]:
         assert any(line.strip().startswith(name) for line in text.splitlines())
-    assert "  b  data 6.8814  grad 0.5000" in text
+    assert "  b  data 6.881  grad 0.5" in text
 
 
 def test_tree_writes_a_shared_subexpression_once():
@@ -148,12 +155,12 @@ def test_a_real_python_i_session_prints_readable_steps():
     )
     assert done.returncode == 0
     assert "Traceback" not in done.stderr and "Error" not in done.stderr
-    assert "L = tanh(c): dL/dL = 1.0000 -> dL/dc += 1.0000 * 0.7116 = 0.7116" in done.stdout
+    assert "L = tanh(c): upstream dL/dL = 1 -> dL/dc: local dL/dc = 1 - L² = " in done.stdout
     assert (
-        "c = a * b: dL/dc = 0.7116 -> dL/da += 0.7116 * -0.3000 = -0.2135; "
-        "dL/db += 0.7116 * 2.0000 = 1.4232" in done.stdout
+        "c = a * b: upstream dL/dc = 0.7116 -> dL/da: local dc/da = b = -0.3, "
+        "upstream × local = 0.7116 × (-0.3) = -0.2135, total 0 + (-0.2135) = -0.2135" in done.stdout
     )
-    assert "L = tanh(c)  data -0.5370  grad 1.0000" in done.stdout
+    assert "L = tanh(c)  data -0.537  grad 1" in done.stdout
 
 
 # --- At the limits: names unique whatever the labels, output bounded on huge graphs ---
@@ -166,6 +173,37 @@ def test_names_are_unique_and_predictable():
     tricky = Value(3.0, label="mul1")
     names = node_names(tricky * 2)
     assert len(set(names.values())) == 2
+
+
+def test_a_users_label_keeps_its_name_and_the_automatic_name_gives_way():
+    # issue 25, item 12: the label "mul1" used to become "mul1#2"
+    tricky = Value(3.0, label="mul1")
+    y = tricky * 2
+    names = node_names(y)
+    assert names[tricky] == "mul1" and names[y] == "mul2"
+
+
+def test_names_given_come_first_either_way_round():
+    w, b = Value(2.0, label="w"), Value(1.0)
+    y = w * 3 + b
+    by_value = node_names(y, {w: "layer.weight[0]", b: "layer.bias"})
+    by_name = node_names(y, {"layer.weight[0]": w, "layer.bias": b})
+    assert by_value == by_name
+    assert by_value[w] == "layer.weight[0]" and by_value[b] == "layer.bias"
+    assert "layer.weight[0]" in explain(y, names=by_name) and "layer.bias" in tree(y, names=by_name)
+    with pytest.raises(TypeError, match="names: each name must be a non-empty string"):
+        node_names(y, {w: ""})
+
+
+def test_names_from_a_model_reach_explain_and_tree():
+    from micrograd.nn import MLP
+
+    model = MLP(2, [2, 1])
+    out = model([Value(0.5, label="x1"), Value(-0.3, label="x2")])
+    out = out[0] if isinstance(out, list) else out
+    text = explain(out, names=dict(model.named_parameters()))
+    for name, _ in model.named_parameters():
+        assert f"/d{name}:" in text
 
 
 def test_tree_of_a_long_chain_is_bounded():
@@ -203,3 +241,87 @@ def test_a_step_of_a_huge_sum_prints_one_short_line():
     s = total([Value(float(i)) for i in range(10_000)])
     line = str(next(s.backward_steps()))
     assert len(line) < 2000 and "more parents" in line
+
+
+# --- Texts a learner can check: every printed a op b = c holds at its printed precision ---
+
+NUMBER = r"\(?-?(?:\d+\.?\d*(?:e[+-]\d+)?|inf|nan)\)?"
+
+
+def _digits(number: str) -> int:
+    mantissa = number.strip("()-").split("e")[0].replace(".", "").lstrip("0")
+    return max(1, len(mantissa))
+
+
+def _recompute(expression: str) -> float:
+    """The value of a printed arithmetic expression, as a learner would work it out."""
+    import math
+
+    def sign(x):
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else math.nan
+
+    python = expression.replace("×", "*").replace("²", "**2").replace("^", "**")
+    namespace = {"inf": math.inf, "nan": math.nan, "log": math.log, "cos": math.cos}
+    namespace.update(sin=math.sin, sign=sign)
+    return float(eval(python, {"__builtins__": {}}, namespace))  # only printed numbers
+
+
+def equations(text: str) -> list[tuple[str, str]]:
+    """Every ``expression = number`` of a step's text whose expression holds only numbers."""
+    found = []
+    for part in re.split(r"[,;:]| -> |\n", text.replace("total ", "")):
+        forms = [f.strip() for f in part.split(" = ")]
+        for left, right in itertools.pairwise(forms):
+            operators = re.sub(r"e[+-]\d", "", left.strip("()-"))
+            if re.fullmatch(NUMBER, right) and re.search(r"[-+×/²^ ]", operators):
+                words = re.sub(r"inf|nan|log|cos|sin|sign|if|else", "", left)
+                if not re.search(r"[a-df-z_#]", words):
+                    found.append((left, right))
+    return found
+
+
+def assert_consistent(text: str) -> None:
+    import math
+
+    found = equations(text)
+    for left, right in found:
+        try:
+            again = _recompute(left)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue  # log(0) and the like: the rule says what the formula cannot
+        printed = float(right.strip("()"))
+        if math.isnan(printed) or math.isinf(printed):
+            assert math.isnan(again) or again == printed, (left, right)
+            continue
+        # the printed c, to as many figures as it shows (a rounding that gives c at more
+        # figures gives it at these), is what the printed a and b give
+        assert float(format(again, f".{_digits(right)}g")) == printed, (text, left, right, again)
+
+
+def test_the_neurons_steps_are_checked_equations():
+    o, _ = neuron()
+    texts = [str(step) for step in o.backward_steps()]
+    assert sum(len(equations(t)) for t in texts) == 19  # 9 edges x 2, and 1 - o²
+    for text in texts:
+        assert_consistent(text)
+
+
+@given(expressions())
+def test_every_printed_equation_holds_at_its_printed_precision(case):
+    fn, inputs = case
+    root = fn(*[Value(x, label=f"x{i}") for i, x in enumerate(inputs)])
+    for step in root.backward_steps():
+        assert_consistent(str(step))
+    assert_consistent(explain(root))
+
+
+def test_numbers_are_significant_figures_and_negative_operands_have_parentheses():
+    a, b = Value(1e-5, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    text = str(next(c.backward_steps()))
+    assert "local dc/da = b = -3, upstream × local = 1 × (-3) = -3" in text
+    assert "local dc/db = a = 1e-05, upstream × local = 1 × 1e-05 = 1e-05" in text
+    p = Value(-1.2561, label="p") ** 2
+    p.label = "q"
+    assert "2 × (-1.256)^(2 - 1)" in str(next(p.backward_steps()))

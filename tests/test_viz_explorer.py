@@ -55,7 +55,7 @@ def test_forward_texts_show_the_formula_then_the_numbers():
     assert texts[0] == START_TEXT
     names = node_names(o)
     mul = next(v for v in names if v.op == "*" and v.parents[0].label == "x1")
-    assert f"{names[mul]} = x1 * w1 = 2.0000 * -3.0000 = -6.0000" in texts
+    assert f"{names[mul]} = x1 * w1 = 2 * (-3) = -6" in texts
     assert "o = tanh(n) = tanh(0.8814) = 0.7071" in [
         t.replace(names[o.parents[0]], "n") for t in texts
     ]
@@ -66,9 +66,10 @@ def test_backward_texts_are_exactly_the_steps_and_updates_follow():
     page = explore(o, params=leaves[2:], lr=0.5)
     steps = [str(step) for step in neuron()[0].backward_steps()]
     n = len(steps)  # one forward and one backward step per non-leaf node, then 3 updates
-    assert page.steps == 2 * n + 3
+    assert page.steps == 2 * n + 3 + 1  # and the new loss
     assert page.texts[1 + n : 1 + 2 * n] == steps
-    assert page.texts[-1].startswith("b = b - lr * grad = 6.8814 - 0.5 * 0.5000 = 6.6314")
+    assert page.texts[-2] == "b = b - lr × grad = 6.881 - 0.5 × 0.5 = 6.631"
+    assert page.texts[-1].startswith("one step: loss 0.7071 → ")
 
 
 def test_export_leaves_the_graph_as_it_was():
@@ -187,6 +188,44 @@ def test_a_thousand_value_mlp_exports_small():
     out = out[0] if isinstance(out, list) else out
     assert len(node_names(out)) > 900
     page = explore(out, params=model.parameters(), lr=0.1)
-    assert page.steps == 2 * sum(1 for v in node_names(out) if v.parents) + 337
+    assert page.steps == 2 * sum(1 for v in node_names(out) if v.parents) + 337 + 1
     size = len(page.html.encode())
     assert size <= 2.5e6, f"the page is {size / 1e6:.2f} MB"
+
+
+def test_a_custom_op_named_like_a_built_in_is_custom():
+    # issue 25, item 1: the page used to compute tanh for a custom op named "tanh"
+    cube = custom_op("tanh", lambda a: a**3, lambda a, out: 3 * a * a)
+    x = Value(0.5, label="x")
+    y = cube(x)
+    node = page_data(explore(y))["nodes"][0]
+    assert node["custom"] is True and node["value"] == 0.125
+
+
+def test_saving_never_loses_the_old_file_and_keeps_a_link(tmp_path):
+    # issue 25, item 2: a lone surrogate left keep.html at 0 bytes
+    keep = tmp_path / "keep.html"
+    keep.write_text("old", encoding="utf-8")
+    x = Value(1.0, label="x\ud800")
+    page = explore(x.tanh(), keep, title="t\ud800")
+    assert keep.read_text(encoding="utf-8") == page.html and "\ufffd" in page.html
+    assert "\ud800" not in page._repr_html_()
+    target = tmp_path / "target.html"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.html"
+    link.symlink_to(target)
+    page.save(link)
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == page.html
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.html", "link.html", "target.html"]
+
+
+def test_a_model_names_the_parameters_and_they_are_updated():
+    model = MLP(2, [2, 1])
+    out = model([Value(0.5, label="x1"), Value(-0.3, label="x2")])
+    out = out[0] if isinstance(out, list) else out
+    page = explore(out, model=model, lr=0.1)
+    names = {n["name"] for n in page_data(page)["nodes"]}
+    assert {name for name, _ in model.named_parameters()} <= names
+    updates = [t for t in page.texts if " - lr × grad = " in t]
+    assert len(updates) == len(model.parameters())
+    assert page.texts[-1].startswith("one step: loss ")

@@ -122,6 +122,8 @@ def python_states(root: Value, params=(), lr=None) -> list[dict[str, dict]]:
     for p in params:
         data[names[p]] = p.data - lr * final.get(p, 0.0)
         states.append({n: (data[n], grad[n]) for n in data})
+    if params:  # the new loss's position: the same numbers
+        states.append({n: (data[n], grad[n]) for n in data})
     return states
 
 
@@ -169,7 +171,7 @@ def test_the_worked_example_before_and_after_set_leaf(browser, folder):
     with Opened(browser, explorer, folder / "worked.html") as opened:
         expected = python_states(loss, params, worked_example.LR)
         assert_states_equal(opened.states(), expected, explorer.texts)
-        assert opened.states()[-1]["phase"] == "update"
+        assert [s["phase"] for s in opened.states()[-2:]] == ["update", "loss"]
         opened.page.evaluate("micrograd.setLeaf('w5', -1.25)")
         assert opened.page.evaluate("micrograd.state().step") == explorer.steps  # kept
         loss, (w, b), _ = worked_example.network(w_out=[-1.25, worked_example.W_OUT[1]])
@@ -311,5 +313,138 @@ def test_the_page_runs_inside_a_jupyter_style_iframe(browser):
         frame = page.frame_locator("iframe")
         frame.locator("#next").click()
         assert frame.locator("#position").inner_text() == f"1 / {explorer.steps}"
+    finally:
+        page.close()
+
+
+def test_the_loss_is_known_once_computed_and_one_step_later_equals_pythons(browser, folder):
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    loss = (w * x - 3) ** 2
+    loss.label = "loss"
+    explorer = explore(loss, params=[w], lr=0.05)
+    with Opened(browser, explorer, folder / "loss.html") as opened:
+        states = opened.states()
+        assert states[0]["loss"] is None and states[1]["loss"] is None
+        assert states[3]["loss"] == loss.data == 4.0
+        loss.backward()
+        w.data -= 0.05 * w.grad  # one SGD step, in Python
+        again = (w * x - 3) ** 2
+        assert states[-1]["phase"] == "loss" and states[-1]["loss"] == again.data
+        assert states[-1]["text"] == explorer.texts[-1] == f"one step: loss 4 → {again.data:.4g}"
+
+
+def test_quiz_mode_hides_each_result_until_typed_and_keeps_a_score(browser, folder):
+    x, w = Value(0.5, label="x"), Value(-1.0, label="w")
+    y = (x * w).tanh()
+    y.label = "y"
+    with Opened(browser, explore(y), folder / "quiz.html") as opened:
+        page = opened.page
+        page.evaluate("micrograd.goto(4)")  # mul1's step: two parents, x then w
+        page.evaluate("micrograd.quiz(true)")
+        assert "= ?, total ?" in page.inner_text("#text")
+        first = page.evaluate("micrograd.answer(-0.79)")  # dy/dx = -0.7864: within 1%
+        assert first["correct"] is True
+        assert math.isclose(first["expected"], -0.7864477, rel_tol=1e-6)
+        second = page.evaluate("micrograd.answer(1)")  # dy/dw = 0.3932
+        assert second["correct"] is False
+        assert "not quite" in page.inner_text("#score") and "0.3932" in page.inner_text("#score")
+        assert page.evaluate("micrograd.state().quiz") == {"on": True, "asked": 2, "right": 1}
+        assert "?" not in page.inner_text("#text")
+        page.fill("#reply", "3")
+        page.evaluate("micrograd.quiz(false)")
+
+
+def test_nan_and_inf_leaves_give_pythons_numbers_through_every_op(browser, folder):
+    # issue 25, item 3: relu(nan), abs'(nan), 1.0 ** nan and (-1.0) ** inf were wrong in the page
+    nan, inf = math.nan, math.inf
+    cases = []
+    for special in (nan, inf, -inf):
+        for op in ("tanh", "sigmoid", "relu", "abs", "exp", "log", "neg", "sin", "cos"):
+            cases.append((op, special))
+    built = []
+    for op, special in cases:
+        a = Value(special, label="a")
+        try:
+            out = -a if op == "neg" else getattr(a, op)()
+        except (ValueError, OverflowError):
+            continue  # Python refuses it (sin(inf)): nothing to compare
+        built.append(out)
+    pairs = [(1.0, nan), (-1.0, inf), (-1.0, -inf), (nan, 0.0), (2.0, nan), (nan, 2.0)]
+    for a_value, b_value in pairs:
+        a, b = Value(a_value, label="a"), Value(b_value, label="b")
+        built.extend([a**b, a * b, a + b, a - b])
+    for root in built:
+        explorer = explore(root)
+        with Opened(browser, explorer, folder / "special.html") as opened:
+            assert_states_equal(opened.states(), python_states(root), explorer.texts)
+
+
+def test_ties_round_as_python_does_at_any_magnitude(browser, folder):
+    # issue 25, item 3: at |x| >= 1e11 the page rounded a tie up where Python rounds to even
+    for x in (100000000000.03125, 0.125, 2.5e-8 + 0.0, 1234.5, 1e22 + 2**20):
+        root = Value(x, label="a") * 1.0
+        explorer = explore(root)
+        with Opened(browser, explorer, folder / "ties.html") as opened:
+            assert_states_equal(opened.states(), python_states(root), explorer.texts)
+        assert all(s.split(" = ")[-1] == format(x, ".4g") for s in explorer.texts[1:2])
+
+
+def test_a_leaf_named_proto_is_in_the_state(browser, folder):
+    # issue 25, item 12
+    x = Value(2.0, label="__proto__")
+    y = x * 3
+    with Opened(browser, explore(y), folder / "proto.html") as opened:
+        keys = opened.page.evaluate("Object.keys(micrograd.state().nodes)")
+        assert set(keys) == {"__proto__", "mul1"}
+        assert opened.page.evaluate("micrograd.state().nodes['__proto__'].data") == 2.0
+
+
+def test_leaves_feeding_an_op_that_chooses_are_read_only_with_a_note(browser, folder):
+    # issue 25, item 4: an op that picks its operand by value (a max) makes the graph's shape
+    # depend on the data; the page keeps that node's value and says why its leaves are fixed.
+    from micrograd import engine
+    from micrograd.op import Op
+
+    pick = Op(
+        "max", "max", "call", 0, lambda xs, out: tuple(float(x == out) for x in xs), chooses=True
+    )
+    a, b = Value(3.0, label="a"), Value(-15.0, label="b")
+    biggest = engine._node_of_many((a, b), 3.0, pick, (1.0, 0.0), None)
+    y = biggest * 2
+    y.label = "y"
+    with Opened(browser, explore(y), folder / "chooses.html") as opened:
+        page = opened.page
+        with pytest.raises(sync_api.Error, match="a is read-only: it feeds an op that picks"):
+            page.evaluate("micrograd.setLeaf('a', -20)")
+        assert "graph's shape depends on the data" in page.inner_text("#leaves")
+
+
+def test_at_1280_by_800_the_current_node_and_its_operands_stay_in_view(browser, folder):
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    explorer = explore(o, params=[w1, w2, b], lr=0.1)
+    explorer.save(folder / "view.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto((folder / "view.html").as_uri())
+        inside = """() => {
+            const pane = document.getElementById('graph').getBoundingClientRect();
+            const lit = document.querySelectorAll('#graph g.current[data-n], #graph g.source');
+            return Array.from(lit).every((g) => { const r = g.getBoundingClientRect();
+                return r.left >= pane.left - 1 && r.right <= pane.right + 1 &&
+                       r.top >= pane.top - 1 && r.bottom <= pane.bottom + 1; });
+        }"""
+        for k in range(explorer.steps + 1):
+            page.evaluate(f"micrograd.goto({k})")
+            assert page.evaluate(inside), k
+        font = (
+            "() => { const t = document.querySelector('#graph svg text');"
+            " return parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a; }"
+        )
+        assert page.evaluate(font) >= 10  # readable text
+        page.screenshot(path=str(folder / "view.png"))
     finally:
         page.close()

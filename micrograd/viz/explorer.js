@@ -30,9 +30,15 @@
   // --- The op table: mirrors micrograd.engine.OPS, one line per op ----------------
   // forward(xs) -> out; local(xs, out) -> d(out)/d(operand) for each operand.
   // check(xs) -> the engine's error message for an input it refuses, or null.
-  function relu(x) { return x > 0 ? x : 0; }
-  function step(x) { return x > 0 ? 1 : 0; }
-  function sign(x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }
+  // NaN stays NaN through every op, as in Python: relu(NaN) and its slope, abs's slope.
+  function relu(x) { return x <= 0 ? 0 : x; }
+  function step(x) { return x > 0 ? 1 : x <= 0 ? 0 : NaN; }
+  function sign(x) { return x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN; }
+  // Python's float ** where it differs from Math.pow: 1 ** y and (-1) ** ±inf are 1.
+  function pyPow(a, b) {
+    if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
+    return Math.pow(a, b);
+  }
   function sigmoid(x) {
     // exp of a non-positive number only, so it never overflows
     if (x >= 0) return 1 / (1 + Math.exp(-x));
@@ -55,15 +61,19 @@
   function powExponentLocal(a, out) { // d(a**b)/db = a**b * log(a)
     return a > 0 ? out * Math.log(a) : a === 0 ? 0 : NaN;
   }
-  function powBaseLocal(a, b) { // d(a**b)/da = b * a**(b-1)
+  function powBaseLocal(a, b) { // d(a**b)/da = b * a**(b-1): inf at a pole, NaN where undefined
     if (b === 0) return 0;
-    if (a === 0 && b < 1) return Infinity;
-    return b * Math.pow(a, b - 1);
+    const e = b - 1;
+    const slope = a < 0 && !Number.isInteger(e) ? NaN : a === 0 && e < 0 ? Infinity : pyPow(a, e);
+    return b * slope;
   }
   function powCheck(a, b) {
-    if (a < 0 && b !== Math.trunc(b)) return `**: a negative base needs a whole exponent, got ${a} ** ${b}`;
+    if (a < 0 && Number.isFinite(b) && !Number.isInteger(b)) return `**: a negative base needs a whole exponent, got ${a} ** ${b}`;
     if (a === 0 && b < 0) return `**: 0 cannot be raised to a negative power (${a} ** ${b})`;
     return null;
+  }
+  function infinite(name) {
+    return (x) => (x[0] === Infinity || x[0] === -Infinity ? `${name}: needs a finite input, got ${x[0]}` : null);
   }
   const OPS = {
     add: { forward: (x) => x[0] + x[1], local: () => [1, 1] },
@@ -71,20 +81,20 @@
     mul: { forward: (x) => x[0] * x[1], local: (x) => [x[1], x[0]] },
     div: { forward: (x) => x[0] / x[1], local: (x, out) => [1 / x[1], -out / x[1]],
       check: (x) => (x[1] === 0 ? `/: division by zero (${x[0]} / ${x[1]})` : null) },
-    pow: { forward: (x) => Math.pow(x[0], x[1]),
+    pow: { forward: (x) => pyPow(x[0], x[1]),
       local: (x, out) => [powBaseLocal(x[0], x[1]), powExponentLocal(x[0], out)],
       check: (x) => powCheck(x[0], x[1]) },
     neg: { forward: (x) => -x[0], local: () => [-1] },
     exp: { forward: (x) => Math.exp(x[0]), local: (x, out) => [out],
-      check: (x) => (Math.exp(x[0]) === Infinity ? `exp: overflow at ${x[0]} (exp > 1.8e308)` : null) },
+      check: (x) => (Number.isFinite(x[0]) && Math.exp(x[0]) === Infinity ? `exp: overflow at ${x[0]} (exp > 1.8e308)` : null) },
     log: { forward: (x) => Math.log(x[0]), local: (x) => [1 / x[0]],
-      check: (x) => (x[0] > 0 ? null : `log: needs a positive input, got ${x[0]}`) },
+      check: (x) => (x[0] > 0 || Number.isNaN(x[0]) ? null : `log: needs a positive input, got ${x[0]}`) },
     tanh: { forward: (x) => Math.tanh(x[0]), local: (x, out) => [1 - out * out] },
     sigmoid: { forward: (x) => sigmoid(x[0]), local: (x, out) => [out * (1 - out)] },
     relu: { forward: (x) => relu(x[0]), local: (x, out) => [step(out)] },
     abs: { forward: (x) => Math.abs(x[0]), local: (x) => [sign(x[0])] },
-    sin: { forward: (x) => Math.sin(x[0]), local: (x) => [Math.cos(x[0])] },
-    cos: { forward: (x) => Math.cos(x[0]), local: (x) => [-Math.sin(x[0])] },
+    sin: { forward: (x) => Math.sin(x[0]), local: (x) => [Math.cos(x[0])], check: infinite("sin") },
+    cos: { forward: (x) => Math.cos(x[0]), local: (x) => [-Math.sin(x[0])], check: infinite("cos") },
     linear: { forward: linearSum, local: linearLocal },
     linear_relu: { forward: (x) => relu(linearSum(x)),
       local: (x, out) => linearLocal(x).map((d) => step(out) * d) },
@@ -92,25 +102,82 @@
       local: (x) => x.map(() => 1) },
   };
 
-  // --- Numbers as Python prints them ---------------------------------------------
-  // f"{x:.{places}f}" (places = STEP.decimals): toFixed rounds the exact binary value, as
-  // Python does, except that it breaks a tie upwards where Python breaks it to even.
-  const places = STEP.decimals, scale = 10 ** places;
-  function fixed(x) {
+  // --- Numbers as Python prints them --------------------------------------------
+  // sig(x, p) is Python's format(x, f".{p}g") (0 for either zero): the exact binary value
+  // written out in decimal (BigInt), rounded half to even as Python does, at any magnitude.
+  const DIGITS = STEP.digits, MAX_DIGITS = 17;
+  const bits = new DataView(new ArrayBuffer(8));
+  function exactDecimal(a) { // a > 0 finite: a = 0.DIGITS × 10^exp exactly
+    bits.setFloat64(0, a);
+    const hi = bits.getUint32(0), lo = bits.getUint32(4);
+    const biased = (hi >>> 20) & 0x7ff;
+    let mantissa = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+    let e2 = -1074;
+    if (biased !== 0) { mantissa |= 1n << 52n; e2 = biased - 1075; }
+    if (e2 >= 0) { const d = (mantissa << BigInt(e2)).toString(); return { digits: d, exp: d.length }; }
+    const d = (mantissa * 5n ** BigInt(-e2)).toString();
+    return { digits: d, exp: d.length + e2 };
+  }
+  function sig(x, p) {
     if (Number.isNaN(x)) return "nan";
     if (x === Infinity) return "inf";
     if (x === -Infinity) return "-inf";
-    const minus = x < 0 || Object.is(x, -0) ? "-" : "";
-    const a = Math.abs(x);
-    if (a >= 1e21) return minus + BigInt(a).toString() + "." + "0".repeat(places);
-    // A tie (a * 10^places ending in exactly .5) needs a multiple of 1/2^(places+1): then,
-    // below 1e15, a * 10^places is exact.
-    const t = a * scale;
-    if (t < 1e15 && Number.isInteger(a * 2 ** (places + 1)) && t - Math.floor(t) === 0.5 &&
-        Math.floor(t) % 2 === 0) {
-      return minus + (Math.floor(t) / scale).toFixed(places);
+    if (x === 0) return "0";
+    const minus = x < 0 ? "-" : "";
+    let { digits, exp } = exactDecimal(Math.abs(x));
+    let head = digits.slice(0, p).padEnd(p, "0");
+    if (digits.length > p) {
+      const next = digits.charCodeAt(p) - 48;
+      const tail = /[1-9]/.test(digits.slice(p + 1));
+      if (next > 5 || (next === 5 && (tail || (head.charCodeAt(p - 1) - 48) % 2 === 1))) {
+        head = (BigInt(head) + 1n).toString();
+        if (head.length > p) { head = head.slice(0, p); exp += 1; }
+      }
     }
-    return minus + a.toFixed(places);
+    const e = exp - 1; // the scientific exponent
+    const strip = (t) => t.replace(/0+$/, "");
+    if (e >= -4 && e < p) {
+      let whole, frac;
+      if (e >= 0) { whole = head.slice(0, e + 1); frac = strip(head.slice(e + 1)); }
+      else { whole = "0"; frac = strip("0".repeat(-e - 1) + head); }
+      return minus + whole + (frac ? "." + frac : "");
+    }
+    const frac = strip(head.slice(1));
+    const power = Math.abs(e) < 10 ? "0" + Math.abs(e) : String(Math.abs(e));
+    return minus + head[0] + (frac ? "." + frac : "") + "e" + (e < 0 ? "-" : "+") + power;
+  }
+  function short(x) { return sig(x, DIGITS); }
+
+  // The numbers of one text, each to its own significant figures, so that every printed
+  // a op b = c holds: trace.Numbers, in the same order.
+  function Numbers() {
+    const values = [], equations = [];
+    return {
+      add(x) { values.push(x); return values.length - 1; },
+      equation(result, operands, again) { equations.push([result, operands, again]); },
+      fit() {
+        const digits = values.map(() => DIGITS);
+        let changed = true;
+        while (changed) {
+          changed = false;
+          for (const [result, operands, again] of equations) {
+            if (holds(values, digits, result, operands, again)) continue;
+            for (const k of operands) if (digits[k] < MAX_DIGITS) { digits[k] += 1; changed = true; }
+          }
+        }
+        return (place, operand) => {
+          const text = sig(values[place], digits[place]);
+          return operand && text[0] === "-" ? `(${text})` : text;
+        };
+      },
+    };
+  }
+  function parse(text) {
+    return text === "nan" ? NaN : text === "inf" ? Infinity : text === "-inf" ? -Infinity : Number(text);
+  }
+  function holds(values, digits, result, operands, again) {
+    const got = again(...operands.map((k) => parse(sig(values[k], digits[k]))));
+    return sig(got, digits[result]) === sig(values[result], digits[result]);
   }
 
   // --- The graph's structure, read once ----------------------------------------
@@ -124,20 +191,26 @@
   const customLocals = {};
   for (const key of Object.keys(graph.customLocals)) customLocals[key] = graph.customLocals[key].map(number);
 
-  // A leaf under a custom op is read-only: the page cannot recompute that op.
-  const readOnly = new Uint8Array(count);
-  (function markReadOnly() {
+  // A leaf under a custom op is read-only: the page cannot recompute that op. So is one
+  // under an op that chooses among its operands by value: the graph's shape follows the data.
+  const WHY = {
+    custom: "it feeds a custom op, which the page cannot compute",
+    chooses: "it feeds an op that picks among its inputs by value, so the graph's shape depends on the data",
+  };
+  const readOnly = new Array(count).fill(null); // null, or why not
+  for (const reason of ["chooses", "custom"]) {
     const stack = [];
-    for (let i = 0; i < count; i++) if (nodes[i].custom) stack.push(i);
+    for (let i = 0; i < count; i++) if (nodes[i][reason]) stack.push(i);
     const seen = new Uint8Array(count);
     while (stack.length) {
       const i = stack.pop();
       if (seen[i]) continue;
       seen[i] = 1;
-      if (isLeaf[i]) readOnly[i] = 1;
+      if (isLeaf[i] && readOnly[i] === null) readOnly[i] = WHY[reason];
       for (const a of nodes[i].args || []) if (typeof a === "number") stack.push(a);
     }
-  })();
+  }
+  const fixedValue = (node) => node.custom || node.chooses;
 
   function operandData(i, data) {
     const args = nodes[i].args;
@@ -156,14 +229,15 @@
     for (const i of leaves) data[i] = values[i];
     for (const i of graph.forward) {
       const node = nodes[i];
-      if (node.custom) { data[i] = number(node.value); continue; }
+      if (fixedValue(node)) { data[i] = number(node.value); continue; }
       const op = OPS[node.op];
       const xs = operandData(i, data);
       const problem = op.check ? op.check(xs) : null;
       if (problem !== null) problems.push(`${node.name}: ${problem}`);
       data[i] = op.forward(xs);
     }
-    return { data, problems };
+    const fixedOnPath = graph.forward.find((i) => fixedValue(nodes[i]));
+    return { data, problems, fixedOnPath: fixedOnPath === undefined ? null : fixedOnPath };
   }
 
   // --- differentiate: the backward pass, one chain-rule step per node ------------
@@ -174,7 +248,7 @@
     const steps = graph.backward;
     const upstream = new Float64Array(steps.length);
     const first = new Int32Array(steps.length + 1);
-    const parent = [], local = [], after = [];
+    const parent = [], local = [], after = [], before = [], position = [];
     if (steps.length) grad[graph.root] = 1;
     for (let s = 0; s < steps.length; s++) {
       const i = steps[s];
@@ -183,24 +257,36 @@
       upstream[s] = up;
       first[s] = parent.length;
       let locals;
-      if (node.custom) locals = customLocals[i];
+      const fixed = fixedValue(node);
+      if (fixed) locals = customLocals[i];
       else locals = OPS[node.op].local(operandData(i, data), data[i]);
       let k = 0;
-      node.args.forEach((a, position) => {
+      node.args.forEach((a, at) => {
         if (typeof a !== "number") return; // a folded number gets no gradient
-        const d = node.custom ? locals[k++] : locals[position];
+        const d = fixed ? locals[k++] : locals[at];
+        before.push(grad[a]);
         grad[a] += d * up;
-        parent.push(a); local.push(d); after.push(grad[a]);
+        parent.push(a); local.push(d); after.push(grad[a]); position.push(at);
       });
     }
     first[steps.length] = parent.length;
     const updated = graph.params.map((p) => data[p] - graph.lr * grad[p]);
-    return { grad, upstream, first, parent, local, after, updated };
+    // One step: the forward pass again with the updated parameters, and the new loss.
+    let newLoss = null;
+    if (graph.params.length) {
+      const moved = values.slice();
+      graph.params.forEach((p, u) => { moved[p] = updated[u]; });
+      const again = evaluate(moved);
+      newLoss = again.fixedOnPath === null ? again.data[graph.root] : null;
+    }
+    return { grad, upstream, first, parent, local, after, before, position, updated, newLoss };
   }
 
   // --- The timeline: state at any position ----------------------------------------
+  // start, one forward step per node, one backward step per node, one update per
+  // parameter, then (with updates) one position for the new loss.
   const F = graph.forward.length, B = graph.backward.length, U = graph.params.length;
-  const total = F + B + U;
+  const total = F + B + U + (U ? 1 : 0);
   let values = leafValue.slice();
   let forward = evaluate(values);
   let backward = differentiate(forward.data);
@@ -208,7 +294,8 @@
   let selected = leaves.length ? leaves[0] : -1;
 
   function phaseOf(k) {
-    return k === 0 ? "start" : k <= F ? "forward" : k <= F + B ? "backward" : "update";
+    if (k === 0) return "start";
+    return k <= F ? "forward" : k <= F + B ? "backward" : k <= F + B + U ? "update" : "loss";
   }
 
   // data and grad of every node at position k; null where not yet known
@@ -221,9 +308,66 @@
     const done = Math.max(0, Math.min(k - F, B));
     if (done > 0) grad[graph.root] = 1;
     for (let e = 0; e < backward.first[done]; e++) grad[backward.parent[e]] = backward.after[e];
-    const updates = Math.max(0, k - F - B);
+    const updates = Math.max(0, Math.min(k - F - B, U));
     for (let u = 0; u < updates; u++) data[graph.params[u]] = backward.updated[u];
-    return { data, grad };
+    const loss = k > F + B + U ? backward.newLoss : k >= F ? forward.data[graph.root] : null;
+    return { data, grad, loss };
+  }
+
+  // The local derivative d(node)/d(operand at) as trace.local_formula writes it: the
+  // catalogue's formula, then with numbers, then its value, each form once.
+  function localFormula(i, at, d, numbers, data) {
+    const node = nodes[i];
+    const value = numbers.add(d);
+    const op = node.custom ? null : graph.ops[node.op];
+    const table = OPS[node.op];
+    const template = op && table ? templateOf(op, at, node.args.length) : null;
+    if (template === null) return { forms: (write) => write(value), value };
+    const xs = operandData(i, data);
+    const n = xs.length;
+    const used = templateOperands(n, at);
+    const places = used.map((k) => numbers.add(k === n ? data[i] : xs[k]));
+    numbers.equation(value, places, (...printed) => { // the op's own rule on the printed numbers
+      const full = xs.slice();
+      used.forEach((k, j) => { if (k < n) full[k] = printed[j]; });
+      return table.local(full, printed[used.indexOf(n)])[at];
+    });
+    const forms = (write) => {
+      const shown = {}, symbols = {};
+      used.forEach((k, j) => {
+        shown[k] = write(places[j], true);
+        const a = k === n ? i : node.args[k];
+        symbols[k] = typeof a === "number" ? nodes[a].name : shown[k];
+      });
+      const all = [fill(template, fieldsOf(symbols, n, at)), fill(template, fieldsOf(shown, n, at)), write(value)];
+      const last = all[2];
+      return all.filter((f, k) => k === 0 || (f !== all[k - 1] && f !== `(${last})`)).join(STEP.between_forms);
+    };
+    return { forms, value };
+  }
+  function templateOf(op, at, n) {
+    const formula = op.formula;
+    if (formula === null) return null;
+    if (typeof formula === "string") return formula;
+    if (op.arity === 2) return formula[at];
+    if (formula.length === 1) return formula[0];
+    const half = (n - 1) / 2;
+    return formula[at < half ? 0 : at < 2 * half ? 1 : 2];
+  }
+  function partnerOf(n, at) { // linear's (weights, inputs, bias): a weight's input, an input's weight
+    const half = Math.floor((n - 1) / 2);
+    if (n <= 2 || at >= 2 * half) return null;
+    return at < half ? at + half : at - half;
+  }
+  function templateOperands(n, at) {
+    const partner = partnerOf(n, at);
+    return [...new Set([0, n - 1, ...(partner === null ? [] : [partner]), n])];
+  }
+  function fieldsOf(written, n, at) {
+    const fields = { a: written[0], b: written[n - 1], out: written[n] };
+    const partner = partnerOf(n, at);
+    if (partner !== null) fields.x = fields.w = written[partner];
+    return fields;
   }
 
   // The text of position k as lines: a backward step's head, then one line per edge;
@@ -234,34 +378,67 @@
     if (k <= F) {
       const i = graph.forward[k - 1];
       const node = nodes[i];
-      const f = operandData(i, data).map(fixed);
-      const fields = { symbol: node.symbol, a: f[0], b: f[f.length - 1], args: f.join(TEXT.between_args) };
-      const numbers = fill(TEXT[node.notation], fields);
-      return [fill(TEXT.forward, { name: node.name, formula: node.formula, numbers, value: fixed(data[i]) })];
+      const numbers = Numbers();
+      const xs = operandData(i, data);
+      const places = xs.map((x) => numbers.add(x));
+      const value = numbers.add(data[i]);
+      const op = node.custom ? null : graph.ops[node.op];
+      if (op && (op.arity === 1 || op.arity === 2)) {
+        numbers.equation(value, places, (...ys) => OPS[node.op].forward(ys));
+      }
+      const write = numbers.fit();
+      const fields = {
+        symbol: node.symbol, a: write(places[0], true), b: write(places[places.length - 1], true),
+        args: places.map((p) => write(p)).join(TEXT.between_args),
+      };
+      const shown = fill(TEXT[node.notation], fields);
+      return [fill(TEXT.forward, { name: node.name, formula: node.formula, numbers: shown, value: write(value) })];
     }
     if (k <= F + B) {
       const s = k - F - 1;
-      const node = nodes[graph.backward[s]];
-      const upstream = fixed(backward.upstream[s]);
-      const head = fill(STEP.head, { name: node.name, formula: node.formula, root: rootName, upstream });
-      const edges = [];
+      const i = graph.backward[s];
+      const node = nodes[i];
+      const numbers = Numbers();
+      const upstream = numbers.add(backward.upstream[s]);
       const first = backward.first[s], end = backward.first[s + 1];
       const last = Math.min(end, first + STEP.max_edges); // a long sum spells out only the first few
+      const edges = [];
       for (let e = first; e < last; e++) {
-        edges.push(fill(STEP.edge, {
-          root: rootName, parent: nodes[backward.parent[e]].name, upstream,
-          local: fixed(backward.local[e]), after: fixed(backward.after[e]),
-        }));
+        const local = localFormula(i, backward.position[e], backward.local[e], numbers, data);
+        const product = numbers.add(backward.local[e] * backward.upstream[s]);
+        const before = numbers.add(backward.before[e]), after = numbers.add(backward.after[e]);
+        numbers.equation(product, [upstream, local.value], (x, y) => x * y);
+        numbers.equation(after, [before, product], (x, y) => x + y);
+        edges.push({ e, local, product, before, after });
       }
-      if (end > last) edges.push(fill(STEP.more, { count: (end - last).toLocaleString("en-US") }));
-      return [head, ...edges];
+      const write = numbers.fit();
+      const head = fill(STEP.head, { name: node.name, formula: node.formula, root: rootName, upstream: write(upstream) });
+      const lines = edges.map(({ e, local, product, before, after }) => fill(STEP.edge, {
+        root: rootName, parent: nodes[backward.parent[e]].name, name: node.name,
+        local: local.forms(write), up: write(upstream, true), lv: write(local.value, true),
+        product: write(product), before: write(before, true), term: write(product, true),
+        after: write(after),
+      }));
+      if (end > last) lines.push(fill(STEP.more, { count: (end - last).toLocaleString("en-US") }));
+      return [head, ...lines];
     }
-    const u = k - F - B - 1;
-    const p = graph.params[u];
-    return [fill(TEXT.update, {
-      name: nodes[p].name, lr: graph.lrText, data: fixed(data[p]),
-      grad: fixed(backward.grad[p]), new: fixed(backward.updated[u]),
-    })];
+    if (k <= F + B + U) {
+      const u = k - F - B - 1;
+      const p = graph.params[u];
+      const numbers = Numbers();
+      const places = [data[p], graph.lr, backward.grad[p], backward.updated[u]].map((x) => numbers.add(x));
+      numbers.equation(places[3], places.slice(0, 3), (d, r, g) => d - r * g);
+      const write = numbers.fit();
+      return [fill(TEXT.update, {
+        name: nodes[p].name, data: write(places[0]), lr: write(places[1], true),
+        grad: write(places[2], true), new: write(places[3]),
+      })];
+    }
+    if (backward.newLoss === null) return [fill(TEXT.loss_unknown, { name: nodes[forward.fixedOnPath].name })];
+    const numbers = Numbers();
+    const before = numbers.add(data[graph.root]), after = numbers.add(backward.newLoss);
+    const write = numbers.fit();
+    return [fill(TEXT.loss, { before: write(before), after: write(after) })];
   }
 
   function textOf(k) {
@@ -276,7 +453,8 @@
       const i = k <= F ? graph.forward[k - 1] : graph.backward[k - F - 1];
       return { node: i, parents: (nodes[i].args || []).filter((a) => typeof a === "number") };
     }
-    return { node: graph.params[k - F - B - 1], parents: [] };
+    if (k <= F + B + U) return { node: graph.params[k - F - B - 1], parents: [] };
+    return { node: graph.root, parents: [] };
   }
 
   // --- render: numbers, colours and highlights for the current position ------------
@@ -324,8 +502,8 @@
     for (let i = 0; i < count; i++) {
       if (!boxes[i]) continue;
       const d = state.data[i], g = state.grad[i];
-      setText(dataText[i], shown.data, i, d === null ? "data" : `data ${fixed(d)}`);
-      setText(gradText[i], shown.grad, i, g === null ? "grad" : `grad ${fixed(g)}`);
+      setText(dataText[i], shown.data, i, d === null ? "data" : `data ${short(d)}`);
+      setText(gradText[i], shown.grad, i, g === null ? "grad" : `grad ${short(g)}`);
       const colour = gradColour(g, largest);
       if (shown.fill[i] !== colour) { shown.fill[i] = colour; fills[i].setAttribute("fill", colour); }
     }
@@ -337,21 +515,143 @@
       for (const el of [boxes[i], ops[i]]) if (el) { el.classList.add("current"); lit.push(el); }
       for (const e of edgesInto[i]) { e.el.classList.add("current"); lit.push(e.el); }
       for (const p of focus.parents) if (boxes[p]) { boxes[p].classList.add("source"); lit.push(boxes[p]); }
-      // At full size a big graph scrolls: bring the step's node into view, once per move and
-      // after this frame's work (scrolling makes the browser lay the page out).
-      if (boxes[i] && i !== scrolledTo && !$("graph").classList.contains("fit")) {
+      // Keep the step's node and its operands in view (once per move: it lays the page out).
+      if (i !== scrolledTo) {
         scrolledTo = i;
-        requestAnimationFrame(() => boxes[i].scrollIntoView({ block: "nearest", inline: "nearest" }));
+        keepInView([boxes[i], ops[i], ...focus.parents.map((p) => boxes[p])].filter(Boolean));
       }
     }
+    if (quiz.on && k > F && k <= F + B) {
+      for (const e of hiddenEdges(k)) setText(gradText[backward.parent[e]], shown.grad, backward.parent[e], "grad ?");
+    }
     renderPanel(k);
+  }
+
+  // --- The view: which part of the picture the pane shows (the SVG's viewBox) --------
+  // A graph whose text stays at least 10 px when shown whole is shown whole; a larger one
+  // opens at full size around the output. The wheel zooms, dragging pans.
+  const pane = document.getElementById("graph");
+  const whole = svg.viewBox.baseVal;
+  const W = whole.width, H = whole.height, X0 = whole.x, Y0 = whole.y;
+  const FONT = Number((svg.querySelector("text") || { getAttribute: () => 14 }).getAttribute("font-size")) || 14;
+  svg.removeAttribute("width");
+  svg.removeAttribute("height");
+  const view = { x: X0, y: Y0, scale: 1 };
+  function applyView() {
+    const w = pane.clientWidth || 1, h = pane.clientHeight || 1;
+    svg.setAttribute("viewBox", `${view.x} ${view.y} ${w / view.scale} ${h / view.scale}`);
+  }
+  function centreOn(cx, cy) { // a point of the picture, in its own units, to the pane's centre
+    view.x = cx - pane.clientWidth / view.scale / 2;
+    view.y = cy - pane.clientHeight / view.scale / 2;
+    applyView();
+  }
+  function showWhole() {
+    view.scale = Math.min(pane.clientWidth / W, pane.clientHeight / H) * 0.98;
+    centreOn(X0 + W / 2, Y0 + H / 2);
+  }
+  function toPicture(x, y) { // a point on the screen, in the picture's units
+    const r = svg.getBoundingClientRect();
+    return [view.x + (x - r.left) / view.scale, view.y + (y - r.top) / view.scale];
+  }
+  function keepInView(elements) {
+    if (!elements.length) return;
+    const rects = elements.map((el) => el.getBoundingClientRect());
+    const left = Math.min(...rects.map((r) => r.left)), right = Math.max(...rects.map((r) => r.right));
+    const top = Math.min(...rects.map((r) => r.top)), bottom = Math.max(...rects.map((r) => r.bottom));
+    const p = svg.getBoundingClientRect(), margin = 16;
+    if (left >= p.left + margin && right <= p.right - margin && top >= p.top + margin && bottom <= p.bottom - margin) return;
+    const [cx, cy] = toPicture((left + right) / 2, (top + bottom) / 2);
+    const room = Math.min((p.width - 2 * margin) / (right - left || 1), (p.height - 2 * margin) / (bottom - top || 1));
+    if (room < 1) view.scale *= room; // too big to fit as it is: zoom out until it does
+    centreOn(cx, cy);
+  }
+  function openView() {
+    const fit = Math.min(pane.clientWidth / W, pane.clientHeight / H) * 0.98;
+    if (FONT * fit >= 10) { showWhole(); return; }
+    view.scale = Math.max(10 / FONT, 1);
+    const root = boxes[graph.root].getBoundingClientRect(); // around the output
+    view.x = X0; view.y = Y0; applyView();
+    const [cx, cy] = toPicture((root.left + root.right) / 2, (root.top + root.bottom) / 2);
+    centreOn(cx, cy);
+  }
+  pane.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const [px, py] = toPicture(event.clientX, event.clientY);
+    const factor = Math.exp(-event.deltaY * 0.0015);
+    view.scale = Math.min(8, Math.max(0.02, view.scale * factor));
+    const r = svg.getBoundingClientRect(); // the point under the cursor stays put
+    view.x = px - (event.clientX - r.left) / view.scale;
+    view.y = py - (event.clientY - r.top) / view.scale;
+    applyView();
+  }, { passive: false });
+  let drag = null;
+  pane.addEventListener("pointerdown", (event) => {
+    drag = { x: event.clientX, y: event.clientY, vx: view.x, vy: view.y };
+    pane.setPointerCapture(event.pointerId);
+  });
+  pane.addEventListener("pointermove", (event) => {
+    if (drag === null) return;
+    view.x = drag.vx - (event.clientX - drag.x) / view.scale;
+    view.y = drag.vy - (event.clientY - drag.y) / view.scale;
+    applyView();
+  });
+  pane.addEventListener("pointerup", () => { drag = null; });
+  window.addEventListener("resize", applyView);
+
+  // --- Quiz: each backward step's results stay hidden until the learner types them ----
+  // One question per edge: the parent's gradient after the step (within 1% is right).
+  const quiz = { on: false, answered: new Set(), asked: 0, right: 0, last: "" };
+  function hiddenEdges(k) {
+    const s = k - F - 1, out = [];
+    for (let e = backward.first[s]; e < backward.first[s + 1]; e++) if (!quiz.answered.has(e)) out.push(e);
+    return out;
+  }
+  function quizState() { return { on: quiz.on, asked: quiz.asked, right: quiz.right }; }
+  function setQuiz(on) {
+    quiz.on = Boolean(on);
+    document.getElementById("quiz").textContent = quiz.on ? "quiz: on" : "quiz: off";
+    document.getElementById("ask").hidden = !quiz.on;
+    scrolledTo = -1;
+    render();
+    return quizState();
+  }
+  function answer(x) {
+    const k = position;
+    if (!quiz.on) throw new Error("answer: quiz mode is off (quiz(true) turns it on)");
+    if (!(k > F && k <= F + B)) throw new Error("answer: the quiz asks at backward steps");
+    const pending = hiddenEdges(k);
+    if (!pending.length) throw new Error("answer: this step's questions are answered; step on");
+    const e = pending[0];
+    const expected = backward.after[e];
+    const value = typeof x === "number" ? x : Number(x);
+    const correct = Number.isNaN(expected) ? Number.isNaN(value)
+      : Math.abs(value - expected) <= 0.01 * Math.abs(expected) || value === expected;
+    quiz.answered.add(e);
+    quiz.asked += 1;
+    if (correct) quiz.right += 1;
+    const line = linesOf(k)[1 + e - backward.first[k - F - 1]] || "";
+    quiz.last = correct ? `right: ${short(expected)}` : `not quite: ${short(expected)}\n${line}`;
+    render();
+    return { correct, expected };
   }
 
   const $ = (id) => document.getElementById(id);
   function renderPanel(k) {
     $("phase").textContent = `${phaseOf(k)} · step ${k} of ${total}`;
     // one chain-rule edge per line, so the arithmetic reads down the panel
-    $("text").textContent = linesOf(k).join("\n  ");
+    const lines = linesOf(k);
+    if (quiz.on && k > F && k <= F + B) { // an unanswered edge keeps its product and total hidden
+      const first = backward.first[k - F - 1];
+      for (const e of hiddenEdges(k)) {
+        if (1 + e - first < lines.length) lines[1 + e - first] = lines[1 + e - first].replace(/ = [^=,]*, total .*$/, " = ?, total ?");
+      }
+      const pending = hiddenEdges(k);
+      $("question").textContent = pending.length
+        ? `d${rootName}/d${nodes[backward.parent[pending[0]]].name} after this step?` : "all answered: step on";
+    }
+    $("score").textContent = quiz.on ? `${quiz.right} of ${quiz.asked} right${quiz.last ? "\n" + quiz.last : ""}` : "";
+    $("text").textContent = lines.join("\n  ");
     $("problems").textContent = forward.problems.join("\n");
     $("position").textContent = `${k} / ${total}`;
     $("scrubber").value = String(k);
@@ -407,7 +707,7 @@
   function setLeaf(name, value) {
     const i = byName.get(name);
     if (i === undefined || !isLeaf[i]) throw new Error(`setLeaf: no leaf named ${JSON.stringify(name)}`);
-    if (readOnly[i]) throw new Error(`setLeaf: ${name} is read-only: it feeds a custom op, which the page cannot compute`);
+    if (readOnly[i]) throw new Error(`setLeaf: ${name} is read-only: ${readOnly[i]}`);
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new TypeError(`setLeaf: ${name} needs a finite number, got ${value}`);
     }
@@ -437,7 +737,7 @@
       if (readOnly[i]) {
         const note = document.createElement("span");
         note.className = "note";
-        note.textContent = `${fixed(values[i])} (read-only: it feeds a custom op, which the page cannot compute)`;
+        note.textContent = `${short(values[i])} (read-only: ${readOnly[i]})`;
         row.append(note);
         box.append(row);
         continue;
@@ -477,12 +777,16 @@
     $("play").addEventListener("click", play);
     // A graph that fits the window without shrinking its text much is shown whole;
     // a bigger one starts at full size, where its text stays readable.
-    const fitting = (on) => {
-      $("graph").classList.toggle("fit", on);
-      $("zoom").textContent = on ? "full size" : "fit";
-    };
-    fitting(svg.getBoundingClientRect().width * 0.7 <= $("graph").clientWidth);
-    $("zoom").addEventListener("click", () => fitting(!$("graph").classList.contains("fit")));
+    openView();
+    $("zoom").addEventListener("click", showWhole);
+    $("quiz").addEventListener("click", () => setQuiz(!quiz.on));
+    $("ask").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = $("reply").value;
+      if (text.trim() === "" || !(position > F && position <= F + B) || !hiddenEdges(position).length) return;
+      answer(Number(text));
+      $("reply").value = "";
+    });
     const scrubber = $("scrubber");
     scrubber.max = String(total);
     scrubber.addEventListener("input", () => goto(Number(scrubber.value)));
@@ -514,10 +818,19 @@
     state() {
       const s = snapshot(position);
       const out = {};
-      for (let i = 0; i < count; i++) out[nodes[i].name] = { data: s.data[i], grad: s.grad[i] };
-      return { step: position, phase: phaseOf(position), text: textOf(position), nodes: out };
+      for (let i = 0; i < count; i++) { // defineProperty: a label such as "__proto__" is a name too
+        Object.defineProperty(out, nodes[i].name, {
+          value: { data: s.data[i], grad: s.grad[i] }, enumerable: true, writable: true, configurable: true,
+        });
+      }
+      return {
+        step: position, phase: phaseOf(position), text: textOf(position), nodes: out, loss: s.loss,
+        quiz: quizState(),
+      };
     },
     setLeaf,
+    quiz: setQuiz,
+    answer,
     ops: () => Object.keys(OPS),
   };
 

@@ -9,7 +9,7 @@ one step at a time, and recomputes everything live when you change a leaf:
     >>> y = (x * w).tanh(); y.label = "y"
     >>> page = explore(y)
     >>> page.steps, page.texts[1]
-    (4, 'mul1 = x * w = 2.0000 * -3.0000 = -6.0000')
+    (4, 'mul1 = x * w = 2 * (-3) = -6')
 
 ``page.save("y.html")`` writes it; in Jupyter, ``page`` shows inline.
 
@@ -24,8 +24,10 @@ How the page is built:
   timeline without Python;
 - the step texts have one owner: a backward step's is ``str(step)``, whose
   templates and number format (trace's ``STEP_TEXT``) travel in the page's JSON,
-  as do the forward and update templates (``PAGE_TEXT``); ``texts`` holds
-  Python's filled texts and the page fills the same templates with its numbers.
+  as do the forward, update and loss templates (``PAGE_TEXT``) and each op's
+  formula from the catalogue; ``texts`` holds Python's filled texts and the page
+  fills the same templates with its numbers, to the same significant figures
+  (trace's :class:`~micrograd.trace.Numbers`: every printed ``a op b = c`` holds).
 
 The page is one file with no network access (a Content-Security-Policy says
 so), and every label is escaped for where it lands: SVG text, HTML attributes
@@ -47,8 +49,9 @@ from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 from micrograd import engine, trace
-from micrograd.engine import Value
-from micrograd.trace import STEP_TEXT, node_names
+from micrograd.engine import Value, no_grad
+from micrograd.files import write_text
+from micrograd.trace import STEP_TEXT, Numbers, node_names
 from micrograd.viz.graph import draw_dot, to_svg
 
 __all__ = ["Explorer", "explore"]
@@ -66,6 +69,8 @@ class _OpRecord(NamedTuple):
     notation: str  # "infix", "prefix" or "call"
     custom: bool  # True when the page cannot compute it
     operands: tuple  # Values and folded numbers, in order
+    chooses: bool  # the op picks among its operands by value: the graph's shape follows the data
+    entry: Any  # the catalogue entry
 
 
 def _op_record(node: Value) -> _OpRecord | None:
@@ -73,8 +78,17 @@ def _op_record(node: Value) -> _OpRecord | None:
     entry = trace.op_entry(node)
     if entry is None:
         return None
-    custom = entry.name not in engine.OPS
-    return _OpRecord(entry.name, entry.symbol, entry.notation, custom, tuple(trace.operands(node)))
+    # Decided by the entry itself, not its name: a custom op called "tanh" is still custom.
+    custom = entry.custom or engine.OPS.get(entry.name) is not entry.base
+    return _OpRecord(
+        entry.name,
+        entry.symbol,
+        entry.notation,
+        custom,
+        tuple(trace.operands(node)),
+        entry.chooses,
+        entry,
+    )
 
 
 # --- Texts: the page fills the same templates with the numbers it recomputes ----------
@@ -84,32 +98,63 @@ PAGE_TEXT = {
     "forward": "{name} = {formula} = {numbers} = {value}",
     # the forward step's formula with numbers in place of names, by the op's notation
     "infix": "{a} {symbol} {b}",
-    "prefix": "-({a})",
+    "prefix": "-{a}",
     "call": "{symbol}({args})",
     "between_args": ", ",
-    "update": "{name} = {name} - lr * grad = {data} - {lr} * {grad} = {new}",
+    "update": "{name} = {name} - lr × grad = {data} - {lr} × {grad} = {new}",
+    "loss": "one step: loss {before} → {after}",
+    "loss_unknown": "one step: the new loss needs {name}, which the page cannot recompute",
 }
-"""The page's own texts (forward, update); a backward step's is trace's :data:`STEP_TEXT`."""
+"""The page's own texts (forward, update, the new loss); a backward step's is trace's
+:data:`STEP_TEXT`.  Numbers are written as trace writes them (:class:`~micrograd.trace.Numbers`)."""
 START_TEXT = PAGE_TEXT["start"]
-_number = STEP_TEXT.number  # every number in every text: 4 decimals
 
 
 def _forward_text(name: str, formula: str, record: _OpRecord, data: float) -> str:
-    """``mul1 = x * w = 2.0000 * -3.0000 = -6.0000``."""
-    numbers = [_number(x.data if isinstance(x, Value) else x) for x in record.operands]
-    fields = {"symbol": record.symbol, "a": numbers[0], "b": numbers[-1]}
-    fields["args"] = PAGE_TEXT["between_args"].join(numbers)
+    """``mul1 = x * w = 2 * (-3) = -6``: every operand and the output, to the significant
+    figures that make the printed equation hold (for ops of one or two operands)."""
+    numbers = Numbers()
+    xs = [x.data if isinstance(x, Value) else x for x in record.operands]
+    places = [numbers.add(x) for x in xs]
+    value = numbers.add(data)
+    entry = record.entry
+    if not record.custom and entry.arity in (1, 2):
+        numbers.equation(value, tuple(places), lambda *ys: _apply(entry, ys))
+    write = numbers.fit()
+    fields = {"symbol": record.symbol, "a": write(places[0], True), "b": write(places[-1], True)}
+    fields["args"] = PAGE_TEXT["between_args"].join(write(p) for p in places)
     shown = PAGE_TEXT[record.notation].format(**fields)
-    return PAGE_TEXT["forward"].format(
-        name=name, formula=formula, numbers=shown, value=_number(data)
-    )
+    value_text = write(value)
+    return PAGE_TEXT["forward"].format(name=name, formula=formula, numbers=shown, value=value_text)
 
 
-def _update_text(name: str, lr_text: str, data: float, grad: float, new: float) -> str:
-    """``w = w - lr * grad = 0.5000 - 0.1 * 3.0000 = 0.2000``."""
+def _update_text(name: str, lr: float, data: float, grad: float, new: float) -> str:
+    """``w = w - lr × grad = 0.5 - 0.1 × 3 = 0.2``."""
+    numbers = Numbers()
+    places = [numbers.add(x) for x in (data, lr, grad, new)]
+    numbers.equation(places[3], tuple(places[:3]), lambda d, r, g: d - r * g)
+    write = numbers.fit()
+    d, r, g, n = places
     return PAGE_TEXT["update"].format(
-        name=name, lr=lr_text, data=_number(data), grad=_number(grad), new=_number(new)
+        name=name, data=write(d), lr=write(r, True), grad=write(g, True), new=write(n)
     )
+
+
+def _apply(entry: Any, xs: Any) -> float:
+    """The op of ``entry`` on numbers, as the engine computes it (no graph is kept)."""
+    with no_grad():
+        if entry.arity in (1, 2):
+            return cast(float, entry.base.apply(*map(Value, xs)).data)
+        if entry.base is engine.SUM:
+            return engine.total(xs).data
+        n = (len(xs) - 1) // 2  # linear: (weights, inputs, bias)
+        values = [Value(x) for x in xs]
+        return cast(float, entry.base.apply(values[:n], values[n : 2 * n], values[-1]).data)
+
+
+def _safe(text: str) -> str:
+    """Text that UTF-8 can hold: a lone surrogate becomes U+FFFD (so saving never fails)."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 # --- The export ------------------------------------------------------------------------
@@ -185,9 +230,8 @@ class Explorer:
     from 0 to ``steps``); ``texts[k]`` is the text the page shows at position k.
 
     >>> page = explore(Value(1.0, label="a").exp())
-    >>> page.steps, page.texts
-    (2, ['start: only the leaves are known', 'exp1 = exp(a) = exp(1.0000) = 2.7183', \
-'exp1 = exp(a): dexp1/dexp1 = 1.0000 -> dexp1/da += 1.0000 * 2.7183 = 2.7183'])
+    >>> page.steps, page.texts[:2]
+    (2, ['start: only the leaves are known', 'exp1 = exp(a) = exp(1) = 2.718'])
     """
 
     html: str
@@ -201,20 +245,24 @@ class Explorer:
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (UTF-8) and return the path.
 
+        The page goes to a temporary file beside ``path`` that is then renamed over
+        it (:func:`micrograd.files.write_text`): an error or Ctrl-C keeps the old
+        file whole, and a symbolic link stays a link to the file it updates.
+
         >>> import tempfile, pathlib
         >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> explore(Value(2.0).tanh()).save(folder / "page.html").stat().st_size > 0
         True
         """
         path = Path(path)
-        path.write_text(self.html, encoding="utf-8")
+        write_text(path, _safe(self.html))
         return path
 
     def _repr_html_(self) -> str:
         """Jupyter shows the page in an iframe whose ``srcdoc`` holds it, so its script runs
         (sandboxed: scripts only, no access to the notebook)."""
         return (
-            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+            f'<iframe srcdoc="{html.escape(_safe(self.html), quote=True)}" sandbox="allow-scripts" '
             'style="width: 100%; height: 680px; border: 1px solid #ccc"></iframe>'
         )
 
@@ -227,6 +275,8 @@ def explore(
     lr: float | None = None,
     title: str | None = None,
     max_nodes: int = 2000,
+    model: Any = None,
+    names: dict | None = None,
 ) -> Explorer:
     """The backprop explorer page for the graph of ``root``.
 
@@ -238,6 +288,11 @@ def explore(
         lr: the learning rate of those updates.
         title: the page's title (default: the root's name).
         max_nodes: refuse graphs with more Values than this (ValueError).
+        model: a :class:`~micrograd.nn.Module` whose parameters are in the graph:
+            they are named by ``model.named_parameters()`` (``layers.0.weight[1][0]``),
+            and with ``lr`` they are the ``params`` unless those are given.
+        names: names to use for Values, ``{value: name}`` or ``{name: value}``
+            (see :func:`~micrograd.trace.node_names`).
 
     Returns:
         An :class:`Explorer`: ``.html``, ``.save(path)``, and inline in Jupyter.
@@ -248,23 +303,29 @@ def explore(
     >>> w = Value(0.5, label="w")
     >>> loss = (w * 3 - 1) ** 2; loss.label = "loss"
     >>> page = explore(loss, params=[w], lr=0.1)
-    >>> page.texts[-1]
-    'w = w - lr * grad = 0.5000 - 0.1 * 3.0000 = 0.2000'
+    >>> page.texts[-2:]
+    ['w = w - lr × grad = 0.5 - 0.1 × 3 = 0.2', 'one step: loss 0.25 → 0.16']
     >>> w.grad  # untouched
     0.0
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, got {type(root).__name__}")
-    names = node_names(root)  # once: the texts, the JSON and the picture all use these
-    update = _check(names, params, lr, max_nodes)
-    values = list(names)  # node_names order: the root first, Value i drawn as v{i}
-    steps = _backprop(root, values)
-    graph = _Graph(values, names, steps)
-    lr_text = f"{lr:g}" if lr is not None else ""
+    given: dict = {} if names is None else dict(names)
+    if model is not None:
+        given = {**{v: n for n, v in model.named_parameters()}, **trace._given_names(given)}
+    names_ = node_names(root, given)  # once: the texts, the JSON and the picture all use these
+    if model is not None and params is None and lr is not None:
+        params = [p for p in model.parameters() if p in names_]
+    update = _check(names_, params, lr, max_nodes)
+    values = list(names_)  # node_names order: the root first, Value i drawn as v{i}
+    steps = _backprop(root, values, given)
+    graph = _Graph(values, names_, steps)
     texts = [START_TEXT, *graph.forward_texts(), *map(str, steps)]
-    texts.extend(graph.update_texts(update, cast(float, lr), lr_text))
+    if update:
+        texts.extend(graph.update_texts(update, cast(float, lr)))
+        texts.append(graph.loss_text(update, cast(float, lr)))
     data = {
-        "title": title if title is not None else names[root],
+        "title": title if title is not None else names_[root],
         "root": 0,
         "nodes": graph.nodes_json(),
         "forward": graph.forward_order,
@@ -272,10 +333,11 @@ def explore(
         "customLocals": graph.custom_locals(),
         "params": [graph.index[p] for p in update],
         "lr": lr,
-        "lrText": lr_text,
+        "ops": {n: {"formula": op.formula, "arity": op.arity} for n, op in engine.OPS.items()},
         "text": {"step": STEP_TEXT._asdict(), **PAGE_TEXT},
     }
-    explorer = Explorer(_page(data, _graph_svg(root, names, max_nodes)), texts)
+    page = _page(data, _graph_svg(root, names_, max_nodes))
+    explorer = Explorer(_safe(page), texts)
     if path is not None:
         explorer.save(path)
     return explorer
@@ -315,7 +377,7 @@ def _check(
     return update
 
 
-def _backprop(root: Value, values: list[Value]) -> list[trace.Step]:
+def _backprop(root: Value, values: list[Value], given: dict) -> list[trace.Step]:
     """Every backward step of ``root``, leaving each ``.grad`` as it was.
 
     ``backward_steps()`` works on ``.grad`` and leaves accumulate onto theirs,
@@ -326,7 +388,7 @@ def _backprop(root: Value, values: list[Value]) -> list[trace.Step]:
     try:
         for v in values:
             v.grad = 0.0
-        return list(root.backward_steps())
+        return list(trace.backward_steps(root, names=given))
     finally:
         for v, g in zip(values, saved):
             v.grad = g
@@ -354,14 +416,40 @@ class _Graph:
             for i in self.forward_order
         ]
 
-    def update_texts(self, update: list[Value], lr: float, lr_text: str) -> list[str]:
-        """One text per parameter update ``p = p - lr * grad``, with the pass's gradients."""
-        final_grads = {u.parent: u.grad_after for step in self.steps for u in step.updates}
+    def update_texts(self, update: list[Value], lr: float) -> list[str]:
+        """One text per parameter update ``p = p - lr × grad``, with the pass's gradients."""
+        final_grads = self.final_grads()
         texts = []
         for p in update:
             grad = final_grads.get(p, 0.0)
-            texts.append(_update_text(self.names[p], lr_text, p.data, grad, p.data - lr * grad))
+            texts.append(_update_text(self.names[p], lr, p.data, grad, p.data - lr * grad))
         return texts
+
+    def final_grads(self) -> dict[Value, float]:
+        return {u.parent: u.grad_after for step in self.steps for u in step.updates}
+
+    def loss_text(self, update: list[Value], lr: float) -> str:
+        """The last position: the forward pass again with the updated parameters,
+        ``one step: loss 0.52 → 0.47`` (as the page computes it)."""
+        grads = self.final_grads()
+        data = {v: v.data for v in self.values if not v.parents}
+        for p in update:
+            data[p] = p.data - lr * grads.get(p, 0.0)
+        for i in self.forward_order:
+            record = cast(_OpRecord, self.records[i])
+            node = self.values[i]
+            if record.custom or record.chooses:
+                return PAGE_TEXT["loss_unknown"].format(name=self.names[node])
+            xs = [data[x] if isinstance(x, Value) else x for x in record.operands]
+            try:
+                data[node] = _apply(record.entry, xs)
+            except (ArithmeticError, ValueError):
+                data[node] = math.nan  # the page shows the problem; the loss is not a number
+        root = self.values[0]
+        numbers = Numbers()
+        before, after = numbers.add(root.data), numbers.add(data[root])
+        write = numbers.fit()
+        return PAGE_TEXT["loss"].format(before=write(before), after=write(after))
 
     def nodes_json(self) -> list[dict[str, Any]]:
         """Each Value for the page: a leaf's name and value; else its op and operands
@@ -382,15 +470,20 @@ class _Graph:
             if record.custom:  # the page cannot compute it: its value travels instead
                 node["custom"] = True
                 node["value"] = _json_number(v.data)
+            if record.chooses:  # its shape follows the data: the page keeps this one
+                node["chooses"] = True
+                node["value"] = _json_number(v.data)
             nodes.append(node)
         return nodes
 
     def custom_locals(self) -> dict[str, list[float | str]]:
-        """The local derivatives of each custom op's node, which the page cannot compute."""
+        """The local derivatives of each custom op's node (and each node that chooses),
+        which the page cannot compute."""
         return {
             str(self.index[step.node]): [_json_number(u.local) for u in step.updates]
             for step in self.steps
             if cast(_OpRecord, self.records[self.index[step.node]]).custom
+            or cast(_OpRecord, self.records[self.index[step.node]]).chooses
         }
 
 
@@ -423,12 +516,18 @@ def _page(data: dict, svg: str) -> str:
 <button id="last" type="button" title="End">end</button>
 <input id="scrubber" type="range" min="0" max="0" value="0" aria-label="position">
 <span id="position"></span>
-<button id="zoom" type="button" title="fit the graph to the window, or full size">fit</button>
+<button id="zoom" type="button" title="show the whole graph (wheel: zoom, drag: pan)">whole</button>
+<button id="quiz" type="button" title="hide each backward step's results until typed">
+quiz: off</button>
 </nav>
 <main>
 <div id="graph">{svg}</div>
 <aside id="panel">
-<section><h2 id="phase"></h2><pre id="text"></pre><div id="problems"></div></section>
+<section><h2 id="phase"></h2><pre id="text"></pre><div id="problems"></div>
+<form id="ask" hidden><label for="reply" id="question"></label>
+<input id="reply" type="text" inputmode="decimal" autocomplete="off">
+<button type="submit">check</button>
+<pre id="score"></pre></form></section>
 <section id="check"><h2>Finite differences</h2><p id="fd">Pick a leaf below.</p></section>
 <section><h2>Leaves</h2><div id="leaves"></div></section>
 </aside>
