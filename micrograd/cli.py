@@ -285,9 +285,15 @@ def _graph(args: argparse.Namespace) -> int:
 
 def _explore(args: argparse.Namespace) -> int:
     """``micrograd explore``: the same inputs and EXPR as ``graph``, written as an explorer page."""
-    _, out = _inputs(args, (".html", ".htm"), ".html")
+    values, out = _inputs(args, (".html", ".htm"), ".html")
+    if bool(args.param) != (args.lr is not None):
+        raise UsageError("give --param and --lr together (the update step needs both)")
+    unknown = [name for name in args.param if name not in values]
+    if unknown:
+        raise UsageError(f"--param {unknown[0]}: not an input; give it with --value")
+    params = [values[name] for name in dict.fromkeys(args.param)] if args.param else None
     try:  # the whole page is made before the file is opened: a refusal leaves no file
-        page = explore(out, title=args.expression)
+        page = explore(out, title=args.expression, params=params, lr=args.lr)
         page.save(args.output)
     except RecursionError:
         raise
@@ -489,6 +495,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--value b=1 -o page.html",
     )
     _expression_arguments(explorer, "the page: FILE.html", required=True)
+    explorer.add_argument(
+        "--param", action="append", default=[], metavar="NAME",
+        help="an input to update after the backward pass (repeat; needs --lr)",
+    )  # fmt: skip
+    explorer.add_argument("--lr", type=float, metavar="LR", help="the learning rate of the updates")
     explorer.set_defaults(run=_explore)
 
     demo = commands.add_parser(

@@ -128,6 +128,16 @@ def test_cli_steps_writes_one_valid_svg_per_step_and_the_final_graph(tmp_path):
     assert head in done.stdout
 
 
+def test_cli_explore_reaches_the_update_phase_with_params_and_lr(tmp_path, capsys):
+    path = tmp_path / "page.html"
+    argv = ["explore", "tanh(x * w + b)", "--value", "x=0.5", "--value", "w=-1.5"]
+    argv += ["--value", "b=0.3", "--param", "w", "--param", "b", "--lr", "0.1", "-o", str(path)]
+    assert main(argv) == 0
+    assert "(9 steps)" in capsys.readouterr().out  # 3 forward, 3 backward, 2 updates, new loss
+    assert main([*argv[:-4], "-o", str(path)]) == 2  # --param without --lr
+    assert "give --param and --lr together" in capsys.readouterr().err
+
+
 def test_cli_explore_writes_a_page(tmp_path, capsys):
     path = tmp_path / "page.html"
     code = main(["explore", "tanh(x * w)", "--value", "x=2", "--value", "w=-3", "-o", str(path)])
