@@ -201,6 +201,8 @@ def test_load_accepts_tuples_ints_and_anything_with_tolist():
 
 
 GOOD = {"weight": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "bias": [7.0, 8.0]}
+ENDLESS: list = []
+ENDLESS.append(ENDLESS)  # a list that holds itself: endlessly deep
 
 
 def changed(**changes):
@@ -228,6 +230,9 @@ def changed(**changes):
         (changed(bias=[7.0, "8"]), r"'bias'\[1\] is '8', not a finite number"),
         (changed(bias=[7.0, None]), r"'bias'\[1\] is None, not a finite number"),
         (changed(bias=[7.0, [8.0]]), r"'bias'\[1\] is \[8.0\], not a finite number"),
+        (changed(bias=[7.0, 10**400]), r"'bias'\[1\] is an int of 1329 bits, too large for a"),
+        (changed(bias=ENDLESS), r"'bias' has shape \(1, 1\), expected \(2,\)"),
+        (changed(weight=[ENDLESS, ENDLESS]), r"'weight' has shape \(2, 1, 1\), expected \(2, 3\)"),
     ],
 )
 def test_bad_state_dicts_are_refused_by_key_and_nothing_is_half_loaded(state, message):

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from micrograd.engine import Value
+from micrograd.floats import describe
 from micrograd.nn import pytorch
 
 __all__ = ["Module", "check_size"]
@@ -176,11 +177,12 @@ class Module:
                 raise ValueError(f"{who}: unexpected key {key!r} (expected {list(tensors)})")
         writes: list[tuple[Value, float]] = []
         for key, target in tensors.items():
-            given = _as_lists(state_dict[key])
-            if _shape(given) != _shape(target):
-                raise ValueError(
-                    f"{who}: {key!r} has shape {_shape(given)}, expected {_shape(target)}"
-                )
+            given = _as_lists(state_dict[key], who, repr(key))
+            wanted = _shape(target)
+            # One level deeper than the target at most: a list that holds itself ends there.
+            shape = _shape(given, len(wanted) + 1)
+            if shape != wanted:
+                raise ValueError(f"{who}: {key!r} has shape {shape}, expected {wanted}")
             _collect(target, given, who, key, "", writes)
         for value, number in writes:  # only now: every key fitted
             value.data = number
@@ -296,10 +298,11 @@ def _floats(tensor: Any) -> Any:
     return [_floats(t) for t in tensor]
 
 
-def _shape(nested: Any) -> tuple[int, ...]:
-    """The shape of nested lists, read along the first element at each depth."""
+def _shape(nested: Any, max_depth: int = 8) -> tuple[int, ...]:
+    """The shape of nested lists, read along the first element at each depth, no deeper
+    than ``max_depth`` (a list that holds itself is endlessly deep)."""
     shape: list[int] = []
-    while isinstance(nested, (list, tuple)):
+    while isinstance(nested, (list, tuple)) and len(shape) < max_depth:
         shape.append(len(nested))
         if not nested:
             break
@@ -307,21 +310,38 @@ def _shape(nested: Any) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _as_lists(given: Any) -> Any:
-    if not isinstance(given, (list, tuple, str)) and hasattr(given, "tolist"):
-        return given.tolist()  # a tensor, a numpy array or a numpy scalar
-    return given
+def _as_lists(given: Any, who: str, what: str) -> Any:
+    """Nested lists from a tensor, a numpy array or a numpy scalar (its ``tolist()``);
+    anything else as it is."""
+    if isinstance(given, (list, tuple, str)) or not hasattr(given, "tolist"):
+        return given
+    try:
+        return given.tolist()
+    except Exception as error:  # a meta tensor has no data: NotImplementedError, and so on
+        raise ValueError(
+            f"{who}: {what} cannot be read as numbers ({type(error).__name__}: {error})"
+        ) from None
+
+
+def _is_finite(number: float) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an int too large for a float, such as 10**400
+        return False
 
 
 def _collect(
     target: Any, given: Any, who: str, key: str, where: str, writes: list[tuple[Value, float]]
 ) -> None:
     """Check ``given`` against the Values of ``target`` and queue one write per Value."""
-    given = _as_lists(given)
+    given = _as_lists(given, who, f"{key!r}{where}")
     if isinstance(target, Value):
         ok = isinstance(given, (int, float)) and not isinstance(given, bool)
-        if not ok or not math.isfinite(given):
-            raise ValueError(f"{who}: {key!r}{where} is {given!r}, not a finite number")
+        if not ok or not _is_finite(given):
+            why = (
+                "too large for a float" if ok and isinstance(given, int) else "not a finite number"
+            )
+            raise ValueError(f"{who}: {key!r}{where} is {describe(given)}, {why}")
         writes.append((target, float(given)))
         return
     if not isinstance(given, (list, tuple)) or len(given) != len(target):
