@@ -229,6 +229,54 @@ def test_a_bad_torch_state_dict_is_refused_and_nothing_is_loaded():
     assert ours.state_dict() == before
 
 
+def test_a_meta_tensor_is_refused_by_key_and_nothing_is_loaded():
+    ours = Linear(2, 1, rng=random.Random(3))
+    before = ours.state_dict()
+    state = {"weight": torch.empty(1, 2, device="meta"), "bias": torch.zeros(1)}
+    with pytest.raises(
+        ValueError, match=r"^Linear\.load_state_dict: 'weight' cannot be read as numbers"
+    ):
+        ours.load_state_dict(state)
+    assert ours.state_dict() == before
+
+
+class Doubled(torch.nn.Linear):
+    """A Linear whose forward doubles its output: not a plain Linear."""
+
+    def forward(self, x):
+        return 2 * super().forward(x)
+
+
+def parametrized():
+    linear = torch.nn.Linear(2, 2)
+    torch.nn.utils.parametrize.register_parametrization(linear, "weight", torch.nn.Identity())
+    return linear
+
+
+def hooked():
+    linear = torch.nn.Linear(2, 2)
+    linear.register_forward_hook(lambda module, inputs, output: 2 * output)
+    return linear
+
+
+@pytest.mark.parametrize(
+    "cls, module, error, message",
+    [
+        (Linear, lambda: Doubled(2, 2), TypeError, "expected a torch.nn.Linear, got <class"),
+        (MLP, lambda: torch.nn.Sequential(Doubled(2, 1)), TypeError, "expected a torch.nn.Linear"),
+        (Linear, parametrized, ValueError, "the module has parametrizations (weight)"),
+        (MLP, lambda: torch.nn.Sequential(parametrized()), ValueError, "the Linear at 0 has param"),
+        (Linear, hooked, ValueError, "the module has forward hooks"),
+        (MLP, lambda: torch.nn.Sequential(hooked()), ValueError, "the Linear at 0 has forward"),
+    ],
+)
+def test_from_torch_takes_only_plain_modules_of_the_exact_type(cls, module, error, message):
+    with pytest.raises(error) as raised:
+        cls.from_torch(module())
+    assert str(raised.value).startswith(f"{cls.__name__}.from_torch: ")
+    assert message in str(raised.value)
+
+
 def test_mlp_to_torch_is_linear_layers_and_activations():
     model = MLP(2, [3, 3, 1], activation="tanh", rng=random.Random(4))
     assert [type(m).__name__ for m in model.to_torch()] == [

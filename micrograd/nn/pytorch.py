@@ -177,9 +177,7 @@ def from_torch(cls: type[M], module: Any) -> M:
     twin = _twin(cls, who)
     if twin.torch_class == "Sequential":
         return _mlp_from_torch(torch, cls, module, who)
-    expected = getattr(torch.nn, twin.torch_class)
-    if not isinstance(module, expected):
-        raise TypeError(f"{who}: expected a torch.nn.{twin.torch_class}, got {type(module)!r}")
+    _check_plain(torch, module, twin.torch_class, who, "the module")
     for name, allowed in twin.required:
         value = getattr(module, name)
         if value not in allowed:
@@ -214,15 +212,39 @@ def _mlp_to_torch(torch: Any, model: Any) -> Any:
     return sequential
 
 
+def _check_plain(torch: Any, module: Any, torch_class: str, who: str, what: str) -> None:
+    """A TypeError or ValueError unless ``module`` is exactly ``torch.nn.<torch_class>``
+    as PyTorch builds it: a subclass (whose ``forward`` may compute something else), a
+    parametrized module (its weights are computed) or one with forward hooks would
+    convert to a module that computes something else, silently."""
+    if torch.nn.utils.parametrize.is_parametrized(module):
+        names = ", ".join(module.parametrizations)
+        raise ValueError(
+            f"{who}: {what} has parametrizations ({names}), so its weights are computed; "
+            "remove them first (torch.nn.utils.parametrize.remove_parametrizations)"
+        )
+    expected = getattr(torch.nn, torch_class)
+    if type(module) is not expected:
+        raise TypeError(
+            f"{who}: expected a torch.nn.{torch_class}, got {type(module)!r} "
+            "(a subclass may compute something else)"
+        )
+    if getattr(module, "_forward_hooks", None) or getattr(module, "_forward_pre_hooks", None):
+        raise ValueError(
+            f"{who}: {what} has forward hooks (weight_norm adds one), which change what it "
+            "computes; remove them first"
+        )
+
+
 def _mlp_from_torch(torch: Any, cls: Any, sequential: Any, who: str) -> Any:
-    if not isinstance(sequential, torch.nn.Sequential):
-        raise TypeError(f"{who}: expected a torch.nn.Sequential, got {type(sequential)!r}")
+    _check_plain(torch, sequential, "Sequential", who, "the Sequential")
     names = {module: name for name, module in ACTIVATION_MODULES.items()}
     linears: list[Any] = []
     activations: list[str] = []
     for position, module in enumerate(sequential):
         kind = type(module).__name__
         if isinstance(module, torch.nn.Linear):
+            _check_plain(torch, module, "Linear", who, f"the Linear at {position}")
             if module.bias is None:
                 raise ValueError(f"{who}: the Linear at {position} has no bias; MLP neurons do")
             if linears and module.in_features != linears[-1].out_features:
