@@ -81,6 +81,14 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: got no parameters")
         if not all(isinstance(p, Value) for p in self.params):
             raise TypeError(f"{type(self).__name__}: parameters must be Values")
+        first: dict[int, int] = {}
+        for i, p in enumerate(self.params):
+            j = first.setdefault(id(p), i)
+            if j != i:  # each step would move it twice (PyTorch warns; this refuses)
+                raise ValueError(
+                    f"{type(self).__name__}: parameter {i} is parameter {j} again; "
+                    "give each parameter once"
+                )
         self.lr = lr
         self.weight_decay = _checked(type(self).__name__, "weight_decay", weight_decay, 0.0)
 

@@ -30,6 +30,14 @@ def test_zero_grad():
     assert [p.grad for p in params] == [0.0, 0.0]
 
 
+@pytest.mark.parametrize("make", [SGD, Adam, RMSprop])
+def test_a_parameter_given_twice_is_refused_as_it_would_be_stepped_twice(make):
+    p, q = Value(1.0), Value(2.0)
+    name = make.__name__
+    with pytest.raises(ValueError, match=f"^{name}: parameter 2 is parameter 0 again; give"):
+        make([p, q, p], lr=0.1)
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="no parameters"):
         SGD([], lr=0.1)
