@@ -114,6 +114,16 @@ def test_values_draws_leaves_in_range(v):
     assert isinstance(v, Value) and v.parents == () and -2.0 <= v.data <= 3.0
 
 
+@given(values(-2.0, 2.0), values(-2.0, 2.0))
+def test_gradcheck_takes_the_values_that_values_draws(x, y):
+    assert gradcheck(lambda a, b: (a * b).tanh() + a, [x, y])
+
+
+def test_gradcheck_names_an_input_that_is_not_a_number():
+    with pytest.raises(TypeError, match=r"^gradcheck: input 1: expected a real number, got 'a'"):
+        gradcheck(lambda a, b: a * b, [1.0, "a"])
+
+
 @given(st.data())
 def test_expression_formula_evaluates_like_the_function(data):
     fn, inputs = data.draw(expressions(ops=["+", "*", "neg", "exp"], max_leaves=5))

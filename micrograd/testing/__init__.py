@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 from micrograd.backprop import grad
 from micrograd.engine import Value, no_grad
+from micrograd.floats import as_float
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -91,7 +92,7 @@ def _compare(
 def _start(
     name: str,
     fn: Callable[..., Value],
-    inputs: Sequence[float],
+    inputs: Sequence[float | Value],
     eps: float,
     atol: float,
     rtol: float,
@@ -99,7 +100,11 @@ def _start(
     """What both checks begin with: the settings checked, the point as floats, a Value
     for each input, and ``fn`` of those Values."""
     _check_settings(name, eps, atol, rtol)
-    point = [float(x) for x in inputs]
+    # A Value counts as its number, so the Values that strategies.values() draws check too.
+    point = [
+        x.data if isinstance(x, Value) else as_float(x, f"{name}: input {i}")
+        for i, x in enumerate(inputs)
+    ]
     values = [Value(x) for x in point]
     return point, values, _call(name, fn, values)
 
@@ -116,7 +121,7 @@ def _check_settings(name: str, eps: float, atol: float, rtol: float) -> None:
 
 def gradcheck(
     fn: Callable[..., Value],
-    inputs: Sequence[float],
+    inputs: Sequence[float | Value],
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-4,
@@ -125,7 +130,7 @@ def gradcheck(
 
     Args:
         fn: takes one Value per input and returns a Value.
-        inputs: the point to check at, as floats.
+        inputs: the point to check at, as numbers (a Value counts as its ``data``).
         eps: the finite-difference step.
         atol, rtol: an input passes when ``|analytic - numeric| <= atol + rtol * |numeric|``.
 
@@ -151,7 +156,7 @@ def gradcheck(
 
 def gradgradcheck(
     fn: Callable[..., Value],
-    inputs: Sequence[float],
+    inputs: Sequence[float | Value],
     eps: float = 1e-4,
     atol: float = 1e-4,
     rtol: float = 1e-3,
