@@ -37,6 +37,9 @@ def test_an_embedding_row_used_twice_sums_its_gradients():
     [
         (lambda: Linear(0, 2), "Linear: in_features"),
         (lambda: Linear(2, 2)([1.0]), "Linear: expected 2 inputs, got 1"),
+        (lambda: Linear(2, 2)(1.0), r"Linear: the input must be a list of 2, got 1\.0"),
+        (lambda: Linear(1, 2)(Value(1.0)), r"Linear: the input must be a list of 1, got Value\("),
+        (lambda: Linear(2, 2)("ab"), "Linear: the input must be a list of 2, got 'ab'"),
         (lambda: Embedding(3, 2)(3), "Embedding: index 3"),
     ],
 )

@@ -18,6 +18,7 @@ import random
 from collections.abc import Callable, Sequence
 
 from micrograd.engine import Value, linear
+from micrograd.floats import describe
 from micrograd.nn.module import Module, check_size
 
 __all__ = ["Embedding", "Linear"]
@@ -92,9 +93,13 @@ class Linear(Module):
         )
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
-        if isinstance(x, Value) or len(x) != self.in_features:
-            got = 1 if isinstance(x, Value) else len(x)
-            raise ValueError(f"Linear: expected {self.in_features} inputs, got {got}")
+        if isinstance(x, (Value, str, bytes)) or not hasattr(x, "__len__"):
+            # as the cells say it; len() of a number would be a TypeError naming no module
+            raise ValueError(
+                f"Linear: the input must be a list of {self.in_features}, got {describe(x)}"
+            )
+        if len(x) != self.in_features:
+            raise ValueError(f"Linear: expected {self.in_features} inputs, got {len(x)}")
         return weighted_sums(self.weight, x, self.bias)
 
     def __repr__(self) -> str:
