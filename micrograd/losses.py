@@ -135,7 +135,11 @@ def cross_entropy(
             raise ValueError(f"cross_entropy: {len(rows)} rows but {len(targets)} targets")
         return _mean([cross_entropy(row, t) for row, t in zip(rows, targets)])
     values = [z if isinstance(z, Value) else Value(z) for z in cast(Sequence[Scalar], logits)]
-    if not isinstance(target_index, int) or not 0 <= target_index < len(values):
+    if (
+        not isinstance(target_index, int)
+        or isinstance(target_index, bool)  # True is 1 to Python, but not a class index
+        or not 0 <= target_index < len(values)
+    ):
         raise ValueError(
             f"cross_entropy: target_index must be in 0..{len(values) - 1}, got {target_index!r}"
         )
@@ -151,6 +155,9 @@ def hinge(scores: Scalars, targets: Scalars) -> Value:
     0.25
     """
     scores, targets = _pairs(scores, targets, "hinge")
+    for i, y in enumerate(targets):
+        if isinstance(y, bool) or y not in (-1, 1):  # 0 would make the loss 1, whatever s
+            raise ValueError(f"hinge: labels must be -1 or +1, got {y!r} at {i}")
     return _mean([(1 + -y * s).relu() for s, y in zip(scores, targets)])
 
 

@@ -78,6 +78,20 @@ def test_cross_entropy_checks_the_target():
         cross_entropy([1.0, 2.0], 2)
 
 
+@pytest.mark.parametrize("target", [True, False, [True]])
+def test_cross_entropy_refuses_a_bool_for_a_class_index(target):
+    logits = [[1.0, 2.0]] if isinstance(target, list) else [1.0, 2.0]
+    with pytest.raises(ValueError, match=r"target_index must be in 0\.\.1, got (True|False)"):
+        cross_entropy(logits, target)
+
+
+@pytest.mark.parametrize("label", [0, 0.5, True, 2, "1"])
+def test_hinge_takes_labels_of_minus_one_and_one_only(label):
+    with pytest.raises(ValueError, match=rf"^hinge: labels must be -1 or \+1, got {label!r} at 1"):
+        hinge([Value(0.3), Value(-2.0)], [1, label])
+    assert hinge([0.5, -0.5], [1.0, -1.0]).data == 0.5  # floats equal to 1 and -1 are labels
+
+
 def test_every_loss_has_correct_gradients():
     assert gradcheck(lambda a, b: mse([a, b], [1.0, -1.0]), [0.3, 0.2])
     assert gradcheck(lambda a, b: hinge([a, b], [1, -1]), [0.3, 0.2])
