@@ -15,7 +15,7 @@ float operations in the same order, so the same gradients to the last bit.
 -0.995055
 >>> tape.backward()
 >>> round(w.grad, 6)
-0.019604
+0.019732
 
 ``print(tape)`` shows the program.  Replaying is right only while the graph's
 shape does not depend on the numbers: see :func:`record`'s ``check_every``.
