@@ -8,6 +8,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _has_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# The demos' pictures need matplotlib (the `demos` extra); `dev` alone has none.
+needs_matplotlib = pytest.mark.skipif(
+    not _has_matplotlib(), reason="needs matplotlib: pip install 'micrograd-stepwise[demos]'"
+)
 FINAL = re.compile(r"^final: loss=(\d+\.\d+) accuracy=(\d\.\d+)$")
 TRAINING = ["xor", "moons", "spirals"]
 
@@ -54,6 +68,7 @@ def test_same_seed_same_run():
     )
 
 
+@needs_matplotlib
 def test_out_writes_a_decision_boundary_and_a_loss_curve(tmp_path):
     done = demo("moons", "--steps", "2", "--quiet", "--out", str(tmp_path))
     final(done)
@@ -88,7 +103,11 @@ def test_demo_scripts_run_directly():
         (["moons", "--steps", "-3"], "--steps must be at least 1"),
         (["moons", "--steps", "abc"], "--steps wants a whole number"),
         (["moons", "--steps", "0"], "--steps must be at least 1"),
-        (["xor", "--out", "/proc/not-here"], "--out /proc/not-here: cannot write there"),
+        pytest.param(
+            ["xor", "--out", "/proc/not-here"],
+            "--out /proc/not-here: cannot write there",
+            marks=needs_matplotlib,
+        ),
         (["moons", "--frobnicate"], "unrecognized arguments"),
     ],
 )
@@ -100,6 +119,7 @@ def test_bad_arguments_get_one_line_and_exit_2(args, message):
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
+@needs_matplotlib
 def test_out_that_is_a_file_is_refused(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -204,6 +224,7 @@ def test_progress_on_a_terminal_redraws_one_line_and_ends_it():
     assert last and last[1] == "5" and float(last[3]) == pytest.approx(accuracy, abs=5e-4)
 
 
+@needs_matplotlib
 def test_spirals_picture_draws_each_class_in_its_own_strong_colour(tmp_path):
     import matplotlib
     import matplotlib.image
@@ -226,3 +247,24 @@ def test_demo_help_names_every_demo():
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
     assert all(name in text for name in DEMOS)
+
+
+def test_the_tests_that_need_matplotlib_skip_without_it(tmp_path):
+    # A stand-in `matplotlib` that cannot be imported, first on the path: as on an install
+    # with only the `dev` extra.
+    (tmp_path / "matplotlib").mkdir()
+    (tmp_path / "matplotlib" / "__init__.py").write_text("raise ImportError('not here')\n")
+    tests = [
+        "test_out_writes_a_decision_boundary_and_a_loss_curve",
+        "test_bad_arguments_get_one_line_and_exit_2",
+        "test_out_that_is_a_file_is_refused",
+        "test_spirals_picture_draws_each_class_in_its_own_strong_colour",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
+         "-k", " or ".join(tests)],
+        capture_output=True, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout
+    assert re.search(r"\b4 skipped\b", done.stdout), done.stdout
