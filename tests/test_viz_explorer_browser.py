@@ -448,3 +448,154 @@ def test_at_1280_by_800_the_current_node_and_its_operands_stay_in_view(browser, 
         page.screenshot(path=str(folder / "view.png"))
     finally:
         page.close()
+
+
+# --- The network view (issue 22 parts 3 and 6) ---------------------------------------
+
+
+def reference(loss: Value, model, inputs):
+    """net, out, δ per neuron, by recomputing the network in Python and differentiating
+    the loss with micrograd.grad with respect to each neuron's net (a node of its own)."""
+    xs = list(inputs)
+    nets = []
+    for k, layer in enumerate(model.layers):
+        outs = []
+        for j, neuron in enumerate(layer.neurons):
+            net = neuron.b
+            for w, x in zip(neuron.w, xs):
+                net = net + w * x
+            act = neuron.activation
+            o = net if act == "linear" else getattr(net, act)()
+            outs.append(o)
+            nets.append((f"layers.{k}.{j}", net, o))
+        xs = outs
+    return xs, nets
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_net_out_and_delta_of_every_neuron_equal_pythons(browser, folder, fused, activation):
+    from micrograd import grad
+
+    model = MLP(3, [4, 3, 1], activation=activation, fused=fused)
+    inputs = [Value(0.5, label="x1"), Value(-1.5, label="x2"), Value(2.0, label="x3")]
+    loss = (model(inputs) - 0.25) ** 2
+    loss.label = "loss"
+    # the reference: the same network built op by op, each net a node, then grad()
+    (out,), nets = reference(loss, model, inputs)
+    again = (out - 0.25) ** 2
+    deltas = grad(again, [net for _, net, _ in nets])
+    explorer = explore(loss, model=model, lr=0.1)
+    with Opened(browser, explorer, folder / f"net-{fused}-{activation}.html") as opened:
+        page = opened.page
+        assert page.evaluate("micrograd.granularity()") == "neuron"
+        network = page.evaluate("micrograd.network()")
+        assert network["inputs"] == ["x1", "x2", "x3"] and network["output"] == "loss"
+        assert [[n["name"] for n in layer["neurons"]] for layer in network["layers"]] == [
+            [f"layers.{k}.{j}" for j in range(width)] for k, width in enumerate([4, 3, 1])
+        ]
+        states = opened.states()
+        assert states[0]["neurons"]["layers.0.0"] == {
+            "net": None,
+            "out": None,
+            "delta": None,
+            "flags": None,
+        }
+        final = states[-1]["neurons"]
+        for (name, net, o), delta in zip(nets, deltas):
+            got = final[name]
+            assert math.isclose(got["net"], net.data, rel_tol=1e-12, abs_tol=1e-15), name
+            assert math.isclose(got["out"], o.data, rel_tol=1e-12, abs_tol=1e-15), name
+            assert math.isclose(got["delta"], delta, rel_tol=1e-9, abs_tol=1e-15), name
+        # forward one neuron at a time, backward from the output back
+        phases = [s["phase"] for s in states]
+        assert phases.count("forward") == 8 + 1 and phases.count("backward") == 8
+        first_back = phases.index("backward")
+        assert states[first_back]["neurons"]["layers.2.0"]["delta"] is not None
+        assert states[first_back]["neurons"]["layers.1.0"]["delta"] is None
+        assert "δ = dloss/dnet = f'(net) × dloss/dout" in states[first_back + 1]["text"]
+        assert "Σ_k w_kj δ_k" in states[first_back + 1]["text"]
+        # names: the parameters are named_parameters()'
+        names = {name for name, _ in model.named_parameters()}
+        assert names <= set(states[-1]["nodes"])
+        # the new loss after one SGD step
+        model_loss = loss.data
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.1 * p.grad
+        after = (model(inputs) - 0.25) ** 2
+        assert states[-1]["phase"] == "loss" and states[-1]["loss"] == pytest.approx(
+            after.data, rel=1e-12
+        )
+        assert states[first_back]["loss"] == model_loss
+
+
+def test_a_neuron_opens_into_its_scalar_graph_and_closes(browser, folder):
+    model = MLP(2, [2, 1], activation="tanh", fused=False)
+    loss = model([Value(1.0, label="x1"), Value(-2.0, label="x2")]) ** 2
+    loss.label = "loss"
+    explorer = explore(loss, model=model, lr=0.1)
+    with Opened(browser, explorer, folder / "open.html") as opened:
+        page = opened.page
+        neuron_steps = page.evaluate("micrograd.steps()")
+        page.evaluate("micrograd.open('layers.0.1')")
+        state = page.evaluate("micrograd.state()")
+        assert state["open"] == "layers.0.1" and state["granularity"] == "node"
+        steps = page.evaluate("micrograd.steps()")
+        # its own nodes: 2 muls and 2 adds and tanh forward, the same backward
+        assert steps + 1 == 10
+        texts = page.evaluate(
+            "Array.from({length: micrograd.steps() + 1},"
+            " (_, k) => (micrograd.goto(k), micrograd.state().text))"
+        )
+        assert all("layers.0.1." in t for t in texts), texts
+        assert not any("leaf" in t or "add" in t for t in texts)
+        page.evaluate("micrograd.close()")
+        assert page.evaluate("micrograd.state().open") is None
+        assert page.evaluate("micrograd.steps()") == neuron_steps
+        page.evaluate("micrograd.granularity('node')")
+        assert page.evaluate("micrograd.steps()") == explorer.steps
+
+
+def test_any_other_graph_keeps_the_node_view(browser, folder):
+    explorer = explore((Value(2.0, label="a") * 3).tanh())
+    with Opened(browser, explorer, folder / "plain.html") as opened:
+        page = opened.page
+        assert page.evaluate("micrograd.network()") is None
+        assert page.evaluate("micrograd.granularity()") == "node"
+        assert "neurons" not in page.evaluate("micrograd.state()")
+        with pytest.raises(sync_api.Error, match="not a network"):
+            page.evaluate("micrograd.granularity('neuron')")
+
+
+def test_diagnostics_flag_a_dead_relu_and_a_saturated_tanh_as_python_does(browser, folder):
+    from micrograd.viz import diagnose
+
+    relu = MLP(2, [3, 1], fused=True)
+    relu.layers[0].neurons[1].b.data = -100.0  # forced dead
+    loss = relu([Value(1.0, label="x1"), Value(2.0, label="x2")]) ** 2
+    tanh = MLP(2, [2, 1], activation="tanh", fused=False)
+    tanh.layers[0].neurons[0].b.data = 8.0  # flat: tanh'(8) ≈ 5e-7
+    loss2 = tanh([Value(1.0, label="x1"), Value(0.5, label="x2")]) ** 2
+    for model, out, name, flag in [
+        (relu, loss, "layers.0.1", "dead"),
+        (tanh, loss2, "layers.0.0", "saturated"),
+    ]:
+        report = diagnose(out, model)
+        assert report.neurons[name].flags == (flag,)
+        flagged = [n for n, r in report.neurons.items() if r.flags]  # others may be, by chance
+        assert name in flagged
+        explorer = explore(out, model=model, lr=0.1)
+        with Opened(browser, explorer, folder / f"{flag}.html") as opened:
+            final = opened.states()[-1]["neurons"]
+            assert {n: tuple(s["flags"]) for n, s in final.items()} == {
+                n: r.flags for n, r in report.neurons.items()
+            }
+            for n, r in report.neurons.items():
+                assert math.isclose(final[n]["delta"], r.delta, rel_tol=1e-9, abs_tol=1e-15)
+            panel = opened.page.locator("#diagnosis").inner_text()
+            assert f"{name} is {flag}" in panel
+            for layer in report.layers:
+                assert f"gradient norm of {layer}" in panel
+            marked = opened.page.locator("svg.network g.dead, svg.network g.saturated").count()
+            assert marked == len(flagged)

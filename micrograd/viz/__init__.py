@@ -3,6 +3,8 @@
 - :mod:`micrograd.viz.graph`: ``draw_dot``, ``render``, ``to_svg`` and the renderer lookup.
 - :mod:`micrograd.viz.explorer`: ``explore``, one offline HTML page that steps through
   backprop on your own graph and recomputes live when you change a leaf.
+- :mod:`micrograd.viz.network`: a model's graph as layers of neurons (``find_network``),
+  and ``diagnose``: dead and saturated neurons, each layer's gradient norm.
 """
 
 from micrograd.viz.explorer import Explorer, explore
@@ -21,17 +23,22 @@ from micrograd.viz.graph import (
     step_bundle,
     to_svg,
 )
+from micrograd.viz.network import Diagnosis, NeuronReport, diagnose, find_network
 
 __all__ = [
     "INLINE_MAX_NODES",
     "INLINE_TIMEOUT",
     "MAX_NODES",
+    "Diagnosis",
     "Explorer",
+    "NeuronReport",
     "RendererNotFound",
+    "diagnose",
     "draw_dot",
     "draw_step",
     "escape_label",
     "explore",
+    "find_network",
     "find_renderer",
     "jupyter_bundle",
     "render",

@@ -495,6 +495,13 @@
   }
 
   function render() {
+    const networkShown = granularity === "neuron" && !opened;
+    pane.hidden = networkShown;
+    netPane.hidden = !networkShown;
+    $("close").hidden = !opened;
+    $("granularity").textContent = `view: ${opened ? opened.n.name : granularity === "neuron" ? "neurons" : "nodes"}`;
+    if (networkShown) { renderNetwork(npos); renderPanel(npos); return; }
+    if (!viewOpened) { viewOpened = true; openView(); }
     const k = position;
     const state = snapshot(k);
     let largest = 0;
@@ -524,7 +531,7 @@
     if (quiz.on && k > F && k <= F + B) {
       for (const e of hiddenEdges(k)) setText(gradText[backward.parent[e]], shown.grad, backward.parent[e], "grad ?");
     }
-    renderPanel(k);
+    renderPanel();
   }
 
   // --- The view: which part of the picture the pane shows (the SVG's viewBox) --------
@@ -564,6 +571,18 @@
     const [cx, cy] = toPicture((left + right) / 2, (top + bottom) / 2);
     const room = Math.min((p.width - 2 * margin) / (right - left || 1), (p.height - 2 * margin) / (bottom - top || 1));
     if (room < 1) view.scale *= room; // too big to fit as it is: zoom out until it does
+    centreOn(cx, cy);
+  }
+  let viewOpened = false;
+  function fitTo(elements) { // zoom and pan so these elements fill the pane
+    if (!elements.length) return;
+    const rects = elements.map((el) => el.getBoundingClientRect());
+    const left = Math.min(...rects.map((r) => r.left)), right = Math.max(...rects.map((r) => r.right));
+    const top = Math.min(...rects.map((r) => r.top)), bottom = Math.max(...rects.map((r) => r.bottom));
+    const p = svg.getBoundingClientRect(), margin = 24;
+    const [cx, cy] = toPicture((left + right) / 2, (top + bottom) / 2);
+    const room = Math.min((p.width - 2 * margin) / (right - left || 1), (p.height - 2 * margin) / (bottom - top || 1));
+    view.scale = Math.min(2, view.scale * room);
     centreOn(cx, cy);
   }
   function openView() {
@@ -619,6 +638,7 @@
   function answer(x) {
     const k = position;
     if (!quiz.on) throw new Error("answer: quiz mode is off (quiz(true) turns it on)");
+    if (granularity !== "node") throw new Error("answer: the quiz asks in the node view (granularity(\"node\"))");
     if (!(k > F && k <= F + B)) throw new Error("answer: the quiz asks at backward steps");
     const pending = hiddenEdges(k);
     if (!pending.length) throw new Error("answer: this step's questions are answered; step on");
@@ -637,11 +657,19 @@
   }
 
   const $ = (id) => document.getElementById(id);
-  function renderPanel(k) {
-    $("phase").textContent = `${phaseOf(k)} · step ${k} of ${total}`;
+  function currentPhase() {
+    return granularity === "neuron" && !opened ? NPHASE[nsteps[npos].kind] : phaseOf(position);
+  }
+  function currentLines() {
+    return granularity === "neuron" && !opened ? neuronLines(npos) : linesOf(position);
+  }
+  function renderPanel() {
+    const k = position;
+    const where = opened ? `${opened.n.name} opened · ` : "";
+    $("phase").textContent = `${where}${currentPhase()} · step ${here()} of ${lastPosition()}`;
     // one chain-rule edge per line, so the arithmetic reads down the panel
-    const lines = linesOf(k);
-    if (quiz.on && k > F && k <= F + B) { // an unanswered edge keeps its product and total hidden
+    const lines = currentLines();
+    if (quiz.on && granularity === "node" && k > F && k <= F + B) { // an unanswered edge keeps its product and total hidden
       const first = backward.first[k - F - 1];
       for (const e of hiddenEdges(k)) {
         if (1 + e - first < lines.length) lines[1 + e - first] = lines[1 + e - first].replace(/ = [^=,]*, total .*$/, " = ?, total ?");
@@ -653,8 +681,10 @@
     $("score").textContent = quiz.on ? `${quiz.right} of ${quiz.asked} right${quiz.last ? "\n" + quiz.last : ""}` : "";
     $("text").textContent = lines.join("\n  ");
     $("problems").textContent = forward.problems.join("\n");
-    $("position").textContent = `${k} / ${total}`;
-    $("scrubber").value = String(k);
+    $("position").textContent = `${here()} / ${lastPosition()}`;
+    $("scrubber").max = String(lastPosition());
+    $("scrubber").value = String(here());
+    renderDiagnostics(here());
     $("play").textContent = timer === null ? "▶ play" : "❚❚ pause";
     renderCheck();
   }
@@ -676,23 +706,412 @@
       `(L(x+h) - L(x-h)) / 2h = ${estimate}   (h = ${h.toExponential(1)})`;
   }
 
+  // --- The network view: layers of neurons, backprop as the delta rule ---------------
+  // Python found each neuron's nodes in the graph (its net and out, its weights and bias);
+  // every number here comes from the same forward and backward passes as the node view.
+  const NET = graph.network; // null without a model made of neurons
+  const NT = TEXT.network;
+  const neurons = []; // every neuron, layer by layer: {l, j, name, activation, net, out, ...}
+  if (NET) NET.layers.forEach((layer, l) => layer.neurons.forEach((n, j) => neurons.push({ ...n, l, j })));
+  const neuronByName = new Map(neurons.map((n) => [n.name, n]));
+  // a node's forward position (1-based) and backward position (1-based, after F)
+  const fpos = new Int32Array(count), bpos = new Int32Array(count);
+  graph.forward.forEach((i, s) => { fpos[i] = s + 1; });
+  graph.backward.forEach((i, s) => { bpos[i] = s + 1; });
+  const paramAt = new Map(graph.params.map((p, u) => [p, u]));
+  for (const n of neurons) { // the node positions at which it is known (for the node view)
+    n.fwdAt = Math.max(...n.nodes.map((i) => fpos[i]));
+    n.bwdAt = F + Math.max(...n.nodes.map((i) => bpos[i]));
+  }
+  // The neuron timeline: start, one forward step per neuron layer by layer, the loss, one
+  // backward step per neuron from the output back, one update per layer, the new loss.
+  // Each step also has the node position it corresponds to (for state().nodes and the loss).
+  const nsteps = [{ kind: "start", at: 0 }];
+  if (NET) {
+    for (const n of neurons) nsteps.push({ kind: "forward", n, at: n.fwdAt });
+    nsteps.push({ kind: "loss", at: F });
+    for (let l = NET.layers.length - 1; l >= 0; l--) {
+      for (const n of neurons) if (n.l === l) nsteps.push({ kind: "backward", n, at: n.bwdAt });
+    }
+    const inLayer = new Set();
+    NET.layers.forEach((layer, l) => {
+      const ps = [];
+      for (const n of neurons) if (n.l === l) for (const p of [...n.weights, ...(n.bias === null ? [] : [n.bias])]) if (paramAt.has(p)) { ps.push(p); inLayer.add(p); }
+      if (ps.length) nsteps.push({ kind: "update", l, params: ps, at: F + B + 1 + Math.max(...ps.map((p) => paramAt.get(p))) });
+    });
+    const rest = graph.params.filter((p) => !inLayer.has(p));
+    if (rest.length) nsteps.push({ kind: "update", l: -1, params: rest, at: F + B + U });
+    if (U) nsteps.push({ kind: "newloss", at: total });
+    let most = 0;
+    for (const s of nsteps) { most = Math.max(most, s.at); s.at = most; }
+    nsteps.forEach((s, k) => { if (s.n) s.n[s.kind === "forward" ? "fwdStep" : "bwdStep"] = k; });
+  }
+  const NPHASE = { start: "start", forward: "forward", loss: "forward", backward: "backward", update: "update", newloss: "loss" };
+
+  function slopeOf(act, out) {
+    if (act === "relu") return step(out);
+    if (act === "tanh") return 1 - out * out;
+    if (act === "sigmoid") return out * (1 - out);
+    return 1;
+  }
+  function netOf(n) { return n.fused ? linearSum(operandData(n.net, forward.data)) : forward.data[n.net]; }
+  function deltaOf(n) { return n.fused ? backward.grad[n.out] * step(forward.data[n.out]) : backward.grad[n.net]; }
+  function flagsOf(n) {
+    const net = netOf(n), out = forward.data[n.out];
+    if (n.activation === "relu" && net <= 0) return ["dead"];
+    if ((n.activation === "tanh" || n.activation === "sigmoid") && Math.abs(slopeOf(n.activation, out)) < 0.01) return ["saturated"];
+    return [];
+  }
+  function inputValue(l, i) { // the value weight i of a layer-l neuron multiplies
+    const x = NET.layers[l].inputs[i];
+    return typeof x === "number" ? forward.data[x] : number(x[0]);
+  }
+  function inputName(l, i) {
+    return l === 0 ? NET.inputs[i].name : `${NET.layers[l - 1].neurons[i].name}.out`;
+  }
+  function layerNorm(l) { // sqrt of the sum of its parameters' squared gradients
+    let s = 0;
+    for (const n of neurons) if (n.l === l) for (const p of [...n.weights, ...(n.bias === null ? [] : [n.bias])]) s += backward.grad[p] * backward.grad[p];
+    return Math.sqrt(s);
+  }
+
+  // Each neuron's {net, out, delta, flags} at neuron position k (or, with node positions,
+  // at node position p): null until known.
+  function neuronStates(known) {
+    const out = {};
+    for (const n of neurons) {
+      const [f, b] = known(n);
+      const net = f ? netOf(n) : null;
+      Object.defineProperty(out, n.name, {
+        value: { net, out: f ? forward.data[n.out] : null, delta: b ? deltaOf(n) : null, flags: f ? flagsOf(n) : null },
+        enumerable: true, writable: true, configurable: true,
+      });
+    }
+    return out;
+  }
+  const knownAtStep = (k) => (n) => [n.fwdStep <= k, n.bwdStep <= k];
+  const knownAtNode = (p) => (n) => [p >= n.fwdAt, p >= n.bwdAt];
+
+  // The text of neuron position k, as lines (the same numbers as the node view's).
+  function vector(write, places) { return "[" + places.map((p) => write(p)).join(", ") + "]"; }
+  function neuronLines(k) {
+    const s = nsteps[k], data = forward.data;
+    if (s.kind === "start") return [TEXT.start];
+    if (s.kind === "forward") {
+      const n = s.n, numbers = Numbers(), m = n.weights.length;
+      const ws = n.weights.map((w) => numbers.add(data[w]));
+      const xs = n.weights.map((_, i) => numbers.add(inputValue(n.l, i)));
+      const b = numbers.add(n.bias === null ? 0 : data[n.bias]);
+      const net = numbers.add(netOf(n)), out = numbers.add(data[n.out]);
+      numbers.equation(net, [...ws, ...xs, b], (...ys) => linearSum(ys));
+      if (n.activation !== "linear") numbers.equation(out, [net], (y) => OPS[n.activation].forward([y]));
+      const write = numbers.fit();
+      const terms = ws.map((w, i) => fill(NT.term, { w: write(w, true), x: write(xs[i], true) })).join(NT.between_terms);
+      const activation = n.activation === "linear" ? NT.no_activation
+        : fill(NT.activation, { f: n.activation, net: write(net) });
+      const lines = [fill(NT.forward, { name: n.name, terms, bias: write(b, true), net: write(net), activation, out: write(out) })];
+      for (const flag of flagsOf(n)) lines.push(flagLine(n, flag));
+      return lines;
+    }
+    if (s.kind === "loss") {
+      const numbers = Numbers();
+      const loss = numbers.add(data[graph.root]);
+      const last = NET.layers[NET.layers.length - 1].neurons.map((n) => [n, numbers.add(data[n.out])]);
+      const write = numbers.fit();
+      const outputs = last.map(([n, p]) => fill(NT.output, { name: n.name, out: write(p) })).join(", ");
+      return [fill(NT.loss, { name: rootName, loss: write(loss), outputs })];
+    }
+    if (s.kind === "backward") return backwardLines(s.n);
+    if (s.kind === "update") {
+      const numbers = Numbers();
+      const rate = numbers.add(graph.lr);
+      const write = numbers.fit();
+      const lines = [fill(NT.update_head, { layer: s.l < 0 ? NT.other : NET.layers[s.l].name, lr: write(rate) })];
+      const shown = s.params.slice(0, 2 * STEP.max_edges);
+      for (const p of shown) {
+        const u = paramAt.get(p), nb = Numbers();
+        const places = [data[p], graph.lr, backward.grad[p], backward.updated[u]].map((x) => nb.add(x));
+        nb.equation(places[3], places.slice(0, 3), (d, r, g) => d - r * g);
+        const w = nb.fit();
+        lines.push(fill(TEXT.update, { name: nodes[p].name, data: w(places[0]), lr: w(places[1], true), grad: w(places[2], true), new: w(places[3]) }));
+      }
+      if (s.params.length > shown.length) lines.push(fill(NT.more, { count: String(s.params.length - shown.length) }));
+      return lines;
+    }
+    return linesOf(total);
+  }
+  function flagLine(n, flag) {
+    const numbers = Numbers(), net = numbers.add(netOf(n)), sl = numbers.add(slopeOf(n.activation, forward.data[n.out]));
+    const write = numbers.fit();
+    return fill(NT[flag], { name: n.name, f: n.activation, net: write(net), s: write(sl) });
+  }
+  function backwardLines(n) {
+    const data = forward.data, m = n.weights.length, lines = [];
+    const out = data[n.out], g = backward.grad[n.out], delta = deltaOf(n);
+    const next = n.l + 1 < NET.layers.length ? neurons.filter((k) => k.l === n.l + 1) : null;
+    { // dL/dout: from the loss, or the sum over the next layer
+      const numbers = Numbers();
+      const gp = numbers.add(g);
+      if (next === null) {
+        const write = numbers.fit();
+        lines.push(fill(NT.from_loss, { name: n.name, root: rootName, g: write(gp) }));
+      } else {
+        const pairs = next.map((k) => [numbers.add(data[k.weights[n.j]]), numbers.add(deltaOf(k))]);
+        const flat = pairs.flat();
+        numbers.equation(gp, flat, (...ys) => { let acc = 0; for (let t = 0; t < ys.length; t += 2) acc += ys[t] * ys[t + 1]; return acc; });
+        const write = numbers.fit();
+        const terms = pairs.map(([w, d]) => fill(NT.term, { w: write(w, true), x: write(d, true) })).join(NT.between_terms);
+        lines.push(fill(NT.from_next, { name: n.name, root: rootName, terms, g: write(gp) }));
+      }
+    }
+    { // f'(net), then δ = f'(net) × dL/dout
+      const numbers = Numbers();
+      const o = numbers.add(out), net = numbers.add(netOf(n)), sl = numbers.add(slopeOf(n.activation, out));
+      if (n.activation === "tanh" || n.activation === "sigmoid") numbers.equation(sl, [o], (y) => slopeOf(n.activation, y));
+      const gp = numbers.add(g), dp = numbers.add(delta);
+      numbers.equation(dp, [sl, gp], (a, b) => a * b);
+      const write = numbers.fit();
+      const fields = { f: n.activation, out: write(o, true), net: write(net), s: write(sl), compare: netOf(n) > 0 ? ">" : "≤" };
+      lines.push(fill(NT.slope[n.activation], fields));
+      lines.push(fill(NT.delta, { root: rootName, s: write(sl, true), g: write(gp, true), delta: write(dp) }));
+    }
+    for (let i = 0; i < m; i++) { // each weight's gradient: δ × its input
+      const numbers = Numbers();
+      const dp = numbers.add(delta), x = numbers.add(inputValue(n.l, i)), gw = numbers.add(delta * inputValue(n.l, i));
+      numbers.equation(gw, [dp, x], (a, b) => a * b);
+      const write = numbers.fit();
+      lines.push(fill(NT.weight, { root: rootName, w: nodes[n.weights[i]].name, input: inputName(n.l, i), delta: write(dp, true), x: write(x, true), g: write(gw) }));
+    }
+    if (n.bias !== null) {
+      const numbers = Numbers(), dp = numbers.add(delta), write = numbers.fit();
+      lines.push(fill(NT.bias, { root: rootName, b: nodes[n.bias].name, delta: write(dp) }));
+    }
+    for (const flag of flagsOf(n)) lines.push(flagLine(n, flag));
+    const layer = neurons.filter((k) => k.l === n.l);
+    if (n === layer[layer.length - 1]) lines.push(...matrixLines(n.l, layer, next));
+    return lines;
+  }
+  function matrixLines(l, layer, next) { // the layer's backward as vectors
+    const numbers = Numbers();
+    const gs = layer.map((k) => numbers.add(backward.grad[k.out]));
+    const ss = layer.map((k) => numbers.add(slopeOf(k.activation, forward.data[k.out])));
+    const ds = layer.map((k) => numbers.add(deltaOf(k)));
+    layer.forEach((_, j) => numbers.equation(ds[j], [ss[j], gs[j]], (a, b) => a * b));
+    const norm = numbers.add(layerNorm(l));
+    const write = numbers.fit();
+    const fields = {
+      layer: NET.layers[l].name, next: next === null ? "" : NET.layers[l + 1].name, root: rootName,
+      g: vector(write, gs), s: vector(write, ss), delta: vector(write, ds),
+      rows: String(layer.length), cols: String(layer[0].weights.length), norm: write(norm),
+    };
+    return [fill(next === null ? NT.matrix_output : NT.matrix_hidden, fields), fill(NT.matrix_weights, fields)];
+  }
+
+  // --- The network diagram: inputs, one column per layer, one circle per neuron ----------
+  const SVGNS = svg.namespaceURI; // the graph's picture is SVG too
+  const netPane = document.getElementById("network");
+  let diagram = null; // built on first show, at the pane's size
+  function make(tag, attrs, parent) {
+    const el = document.createElementNS(SVGNS, tag);
+    for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, String(value));
+    if (parent) parent.append(el);
+    return el;
+  }
+  function buildDiagram() {
+    const w = Math.max(netPane.clientWidth, 400), h = Math.max(netPane.clientHeight, 300);
+    const root = make("svg", { viewBox: `0 0 ${w} ${h}`, class: "network" }, netPane);
+    const columns = [NET.inputs.map((x) => ({ name: x.name })), ...NET.layers.map((layer, l) => neurons.filter((n) => n.l === l)), [{ name: rootName }]];
+    const top = 44, bottom = 40, left = 60, right = 150;
+    const dx = (w - left - right) / (columns.length - 1);
+    const most = Math.max(...columns.map((c) => c.length));
+    const radius = Math.max(6, Math.min(16, (h - top - bottom) / most * 0.28));
+    const gap = Math.min(110, (h - top - bottom) / Math.max(1, most - 1));
+    const place = columns.map((c, col) => c.map((_, r) => [left + col * dx, top + (h - top - bottom) / 2 + (r - (c.length - 1) / 2) * gap]));
+    const edgeLayer = make("g", {}, root), nodeLayer = make("g", {}, root);
+    const edges = []; // {el, from: [col, r], n, i}
+    NET.layers.forEach((layer, l) => {
+      neurons.filter((n) => n.l === l).forEach((n) => n.weights.forEach((p, i) => {
+        const [x1, y1] = place[l][i], [x2, y2] = place[l + 1][n.j];
+        edges.push({ el: make("line", { x1, y1, x2, y2, class: "weight" }, edgeLayer), n, i, p });
+      }));
+    });
+    const last = columns.length - 1;
+    place[last - 1].forEach(([x1, y1]) => make("line", { x1, y1, x2: place[last][0][0], y2: place[last][0][1], class: "to-loss" }, edgeLayer));
+    columns.forEach((c, col) => {
+      const header = col === 0 ? NT.inputs_header : col === last ? NT.loss_header : NET.layers[col - 1].name;
+      make("text", { x: place[col][0][0], y: 18, class: "header" }, root).textContent = header;
+    });
+    const cells = [];
+    columns.forEach((c, col) => c.forEach((item, r) => {
+      const [x, y] = place[col][r];
+      const g = make("g", { class: col === 0 ? "input" : col === last ? "loss" : "neuron" }, nodeLayer);
+      const shape = col === 0 ? make("rect", { x: x - radius, y: y - radius, width: 2 * radius, height: 2 * radius, rx: 3 }, g)
+        : make("circle", { cx: x, cy: y, r: radius }, g);
+      const label = make("text", { x: x + radius + 4, y: y - 5, class: "name" }, g);
+      const values = make("text", { x: x + radius + 4, y: y + 7, class: "values" }, g);
+      const delta = make("text", { x: x + radius + 4, y: y + 19, class: "values" }, g);
+      label.textContent = item.name;
+      const cell = { g, shape, values, delta, item, col, r };
+      if (col > 0 && col < last) {
+        g.addEventListener("click", () => { openNeuron(item.name); });
+        make("title", {}, g).textContent = `${item.name} (${item.activation}): click to open its nodes`;
+      }
+      cells.push(cell);
+    }));
+    const legend = make("text", { x: 8, y: h - 10, class: "legend" }, root);
+    legend.textContent = NT.legend;
+    diagram = { root, edges, cells };
+  }
+
+  function renderNetwork(k) {
+    if (diagram === null) buildDiagram();
+    const s = nsteps[k];
+    const states = neuronStates(knownAtStep(k));
+    const node = snapshot(s.at);
+    let largestDelta = 0;
+    for (const n of neurons) { const d = states[n.name].delta; if (d !== null && Number.isFinite(d)) largestDelta = Math.max(largestDelta, Math.abs(d)); }
+    const current = s.n || null;
+    for (const c of diagram.cells) {
+      let text = "", cls = c.col === 0 ? "input" : "neuron";
+      if (c.col === 0) {
+        const x = NET.inputs[c.r];
+        const v = x.node === null ? number(x.value) : forward.data[x.node];
+        text = short(v);
+      } else if (c.item.activation === undefined) {
+        cls = "loss";
+        text = node.loss === null ? "" : short(node.loss);
+      } else {
+        const st = states[c.item.name];
+        if (st.net !== null) text = `net ${short(st.net)} · out ${short(st.out)}`;
+        const d = st.delta === null ? "" : `δ ${short(st.delta)}${st.flags.length ? " · " + st.flags.join(", ") : ""}`;
+        if (c.delta.textContent !== d) c.delta.textContent = d;
+        c.shape.style.fill = st.delta === null ? (st.net === null ? "#ffffff" : "#eeeeee") : gradColour(st.delta, largestDelta);
+        if (st.flags && st.flags.length) cls += " " + st.flags.join(" ");
+        if (current === c.item) cls += " current";
+        if (current && s.kind === "backward" && current.l + 1 === c.item.l) cls += " source";
+        if (current && s.kind === "forward" && current.l - 1 === c.item.l) cls += " source";
+      }
+      if (current && c.col === 0 && current.l === 0) cls += " source";
+      c.g.setAttribute("class", cls);
+      if (c.values.textContent !== text) c.values.textContent = text;
+    }
+    // edges: a weight's sign and size; once its gradient is known, the gradient's
+    let largestW = 0, largestG = 0;
+    for (const e of diagram.edges) {
+      largestW = Math.max(largestW, Math.abs(forward.data[e.p]) || 0);
+      if (e.n.bwdStep <= k) largestG = Math.max(largestG, Math.abs(backward.grad[e.p]) || 0);
+    }
+    for (const e of diagram.edges) {
+      const byGrad = e.n.bwdStep <= k;
+      const v = byGrad ? backward.grad[e.p] : forward.data[e.p];
+      const big = byGrad ? largestG : largestW;
+      const width = 0.4 + 3.6 * (big ? Math.min(1, Math.abs(v) / big) : 0);
+      let cls = "weight " + (v > 0 ? "plus" : v < 0 ? "minus" : "zero") + (byGrad ? " grad" : "");
+      if (current && ((s.kind === "forward" || s.kind === "backward") && e.n === current)) cls += " current";
+      if (current && s.kind === "backward" && e.i === current.j && e.n.l === current.l + 1) cls += " current";
+      e.el.setAttribute("class", cls);
+      e.el.setAttribute("stroke-width", width.toFixed(2));
+    }
+  }
+
+  // The diagnostics panel: flagged neurons and each layer's gradient norm, once known.
+  function renderDiagnostics(k) {
+    const box = document.getElementById("diagnosis");
+    if (!NET || !box) return;
+    const states = granularity === "neuron" && !opened ? neuronStates(knownAtStep(k)) : neuronStates(knownAtNode(position));
+    const lines = [];
+    for (const n of neurons) {
+      const st = states[n.name];
+      if (st.flags) for (const flag of st.flags) lines.push(flagLine(n, flag));
+    }
+    NET.layers.forEach((layer, l) => {
+      const done = neurons.filter((n) => n.l === l).every((n) => states[n.name].delta !== null);
+      if (done) {
+        const numbers = Numbers(), norm = numbers.add(layerNorm(l)), write = numbers.fit();
+        lines.push(fill(NT.norm, { layer: layer.name, norm: write(norm) }));
+      }
+    });
+    box.textContent = lines.length ? lines.join("\n") : NT.no_diagnosis;
+  }
+
+  // --- Granularity, and a neuron opened into its scalar graph --------------------------
+  let granularity = NET ? "neuron" : "node";
+  let npos = 0; // the position in the neuron timeline
+  let opened = null; // {n, positions: node positions of its own steps, at}
+  function here() { return opened ? opened.at : granularity === "neuron" ? npos : position; }
+  function lastPosition() { return opened ? opened.positions.length - 1 : granularity === "neuron" ? nsteps.length - 1 : total; }
+  function setGranularity(g) {
+    if (g !== "neuron" && g !== "node") throw new RangeError(`granularity: "neuron" or "node", got ${g}`);
+    if (g === "neuron" && !NET) throw new Error("granularity: this graph is not a network (explore(loss, model=model) makes one)");
+    if (opened) closeNeuron();
+    if (g === "neuron" && granularity === "node") { // the last neuron step at or before here
+      npos = 0;
+      for (let k = 0; k < nsteps.length; k++) if (nsteps[k].at <= position) npos = k;
+    }
+    granularity = g;
+    if (g === "neuron") position = nsteps[npos].at;
+    scrolledTo = -1;
+    render();
+    return granularity;
+  }
+  function openNeuron(name) {
+    const n = neuronByName.get(name);
+    if (n === undefined) throw new Error(`open: no neuron named ${JSON.stringify(name)}`);
+    const positions = [...new Set([...n.nodes.map((i) => fpos[i]), ...n.nodes.map((i) => F + bpos[i])])].sort((a, b) => a - b);
+    const inBackward = granularity === "neuron" ? npos >= (n.bwdStep || 0) : position > F;
+    opened = { n, positions, at: inBackward ? positions.findIndex((p) => p > F) : 0, from: granularity };
+    granularity = "node";
+    position = positions[opened.at];
+    const inputs = NET.layers[n.l].inputs.filter((x) => typeof x === "number");
+    for (const i of [...n.nodes, ...n.weights, ...(n.bias === null ? [] : [n.bias]), ...inputs]) {
+      for (const el of [boxes[i], ops[i]]) if (el) el.classList.add("mine");
+      for (const e of edgesInto[i]) e.el.classList.add("mine");
+    }
+    svg.classList.add("opened");
+    scrolledTo = -1;
+    render();
+    fitTo([...n.nodes, ...n.weights].flatMap((i) => [boxes[i], ops[i]]).filter(Boolean));
+    if (FONT * view.scale < 11) { // too small to read whole: readable, around the step's node
+      const c = boxes[focusOf(position).node].getBoundingClientRect();
+      const [cx, cy] = toPicture((c.left + c.right) / 2, (c.top + c.bottom) / 2);
+      view.scale = 11 / FONT;
+      centreOn(cx, cy);
+    }
+    return name;
+  }
+  function closeNeuron() {
+    if (!opened) return null;
+    const from = opened.from;
+    for (const el of svg.querySelectorAll(".mine")) el.classList.remove("mine");
+    svg.classList.remove("opened");
+    opened = null;
+    granularity = from;
+    if (from === "neuron") position = nsteps[npos].at;
+    scrolledTo = -1;
+    render();
+    return null;
+  }
+
   // --- control: buttons, keys, playing, the leaves' fields -------------------------
   let timer = null;
   function goto(k) {
-    if (typeof k !== "number" || !Number.isInteger(k) || k < 0 || k > total) {
-      throw new RangeError(`goto: position must be a whole number from 0 to ${total}, got ${k}`);
+    const last = lastPosition();
+    if (typeof k !== "number" || !Number.isInteger(k) || k < 0 || k > last) {
+      throw new RangeError(`goto: position must be a whole number from 0 to ${last}, got ${k}`);
     }
-    position = k;
+    if (opened) { opened.at = k; position = opened.positions[k]; }
+    else if (granularity === "neuron") { npos = k; position = nsteps[k].at; }
+    else position = k;
     render();
   }
   function play() {
-    if (timer !== null) { clearInterval(timer); timer = null; renderPanel(position); return; }
-    if (position === total) position = 0;
+    if (timer !== null) { clearInterval(timer); timer = null; renderPanel(); return; }
+    if (here() === lastPosition()) goto(0);
     timer = setInterval(() => {
-      if (position >= total) { clearInterval(timer); timer = null; renderPanel(position); return; }
-      goto(position + 1);
+      if (here() >= lastPosition()) { clearInterval(timer); timer = null; renderPanel(); return; }
+      goto(here() + 1);
     }, 500);
-    renderPanel(position);
+    renderPanel();
   }
 
   const byName = new Map();
@@ -771,34 +1190,39 @@
 
   function control() {
     $("first").addEventListener("click", () => goto(0));
-    $("prev").addEventListener("click", () => goto(Math.max(0, position - 1)));
-    $("next").addEventListener("click", () => goto(Math.min(total, position + 1)));
-    $("last").addEventListener("click", () => goto(total));
+    $("prev").addEventListener("click", () => goto(Math.max(0, here() - 1)));
+    $("next").addEventListener("click", () => goto(Math.min(lastPosition(), here() + 1)));
+    $("last").addEventListener("click", () => goto(lastPosition()));
+    $("close").addEventListener("click", closeNeuron);
+    $("granularity").addEventListener("click", () => {
+      if (opened) closeNeuron();
+      else if (NET) setGranularity(granularity === "neuron" ? "node" : "neuron");
+    });
+    $("granularity").hidden = !NET;
     $("play").addEventListener("click", play);
     // A graph that fits the window without shrinking its text much is shown whole;
     // a bigger one starts at full size, where its text stays readable.
-    openView();
-    $("zoom").addEventListener("click", showWhole);
+    $("zoom").addEventListener("click", () => { if (!pane.hidden) showWhole(); });
     $("quiz").addEventListener("click", () => setQuiz(!quiz.on));
     $("ask").addEventListener("submit", (event) => {
       event.preventDefault();
       const text = $("reply").value;
-      if (text.trim() === "" || !(position > F && position <= F + B) || !hiddenEdges(position).length) return;
+      if (text.trim() === "" || granularity !== "node" || !(position > F && position <= F + B) || !hiddenEdges(position).length) return;
       answer(Number(text));
       $("reply").value = "";
     });
     const scrubber = $("scrubber");
-    scrubber.max = String(total);
     scrubber.addEventListener("input", () => goto(Number(scrubber.value)));
     document.addEventListener("keydown", (event) => {
       // keys typed into a leaf's field belong to the field
       if (event.target instanceof HTMLInputElement && event.target !== scrubber) return;
       const keys = {
-        ArrowLeft: () => goto(Math.max(0, position - 1)),
-        ArrowRight: () => goto(Math.min(total, position + 1)),
+        ArrowLeft: () => goto(Math.max(0, here() - 1)),
+        ArrowRight: () => goto(Math.min(lastPosition(), here() + 1)),
         " ": play,
         Home: () => goto(0),
-        End: () => goto(total),
+        End: () => goto(lastPosition()),
+        Escape: closeNeuron,
       };
       const action = keys[event.key];
       if (!action) return;
@@ -813,7 +1237,7 @@
 
   // --- The page's contract, for tests and for pages that embed this one -------------
   window.micrograd = {
-    steps: () => total,
+    steps: lastPosition,
     goto,
     state() {
       const s = snapshot(position);
@@ -824,11 +1248,20 @@
         });
       }
       return {
-        step: position, phase: phaseOf(position), text: textOf(position), nodes: out, loss: s.loss,
-        quiz: quizState(),
+        step: here(), phase: currentPhase(), text: granularity === "neuron" && !opened ? neuronLines(npos).join("\n") : textOf(position),
+        nodes: out, loss: s.loss, quiz: quizState(), granularity, open: opened ? opened.n.name : null,
+        ...(NET ? { neurons: granularity === "neuron" && !opened ? neuronStates(knownAtStep(npos)) : neuronStates(knownAtNode(position)) } : {}),
       };
     },
     setLeaf,
+    network: () => (NET ? {
+      inputs: NET.inputs.map((x) => x.name),
+      layers: NET.layers.map((layer) => ({ name: layer.name, neurons: layer.neurons.map((n) => ({ name: n.name, activation: n.activation })) })),
+      output: NET.output,
+    } : null),
+    granularity: (g) => (g === undefined ? granularity : setGranularity(g)),
+    open: openNeuron,
+    close: closeNeuron,
     quiz: setQuiz,
     answer,
     ops: () => Object.keys(OPS),

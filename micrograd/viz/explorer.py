@@ -53,6 +53,7 @@ from micrograd.engine import Value, no_grad
 from micrograd.files import write_text
 from micrograd.trace import STEP_TEXT, Numbers, node_names
 from micrograd.viz.graph import draw_dot, to_svg
+from micrograd.viz.network import Network, find_network, node_names_of
 
 __all__ = ["Explorer", "explore"]
 
@@ -108,6 +109,46 @@ PAGE_TEXT = {
 """The page's own texts (forward, update, the new loss); a backward step's is trace's
 :data:`STEP_TEXT`.  Numbers are written as trace writes them (:class:`~micrograd.trace.Numbers`)."""
 START_TEXT = PAGE_TEXT["start"]
+
+# The network view's texts: backprop as the delta rule, δ = dL/dnet, neuron by neuron.
+NETWORK_TEXT = {
+    "forward": "{name}: net = Σ w·x + b = {terms} + {bias} = {net}, out = {activation} = {out}",
+    "term": "{w} × {x}",
+    "between_terms": " + ",
+    "activation": "{f}(net) = {f}({net})",
+    "no_activation": "net (no activation)",
+    "loss": "{name} = {loss}: the loss, from the network's output {outputs}",
+    "output": "{name} = {out}",
+    "from_loss": "{name}: d{root}/dout = {g}, from the loss",
+    "from_next": "{name}: d{root}/dout = Σ_k w_kj δ_k = {terms} = {g}",
+    "slope": {
+        "relu": "relu'(net) = {s}, since net = {net} {compare} 0",
+        "tanh": "tanh'(net) = 1 - out² = 1 - {out}² = {s}",
+        "sigmoid": "sigmoid'(net) = out × (1 - out) = {out} × (1 - {out}) = {s}",
+        "linear": "no activation: f'(net) = {s}",
+    },
+    "delta": "δ = d{root}/dnet = f'(net) × d{root}/dout = {s} × {g} = {delta}",
+    "weight": "d{root}/d{w} = δ × {input} = {delta} × {x} = {g}",
+    "bias": "d{root}/d{b} = δ = {delta}",
+    "dead": "{name} is dead: a ReLU with net = {net} ≤ 0 passes no gradient back (δ = 0), "
+    "so its weights learn nothing from this input",
+    "saturated": "{name} is saturated: |{f}'(net)| = {s} < 0.01, "
+    "so almost no gradient flows back through it",
+    "matrix_output": "layer {layer} as vectors: δ = d{root}/dout ⊙ f'(net) = {g} ⊙ {s} = {delta}",
+    "matrix_hidden": "layer {layer} as vectors: δ = (W of {next})ᵀ δ of {next} ⊙ f'(net) "
+    "= {g} ⊙ {s} = {delta}",
+    "matrix_weights": "d{root}/dW = δ xᵀ ({rows}×{cols}); gradient norm of {layer}: {norm}",
+    "update_head": "update {layer}: each weight and bias p = p - lr × grad, lr = {lr}",
+    "other": "the other parameters",
+    "more": "... {count} more",
+    "norm": "gradient norm of {layer}: {norm}",
+    "no_diagnosis": "no dead or saturated neurons so far",
+    "inputs_header": "inputs",
+    "loss_header": "loss",
+    "legend": "edges are weights: blue +, red −, thicker = larger |w|; once the backward pass "
+    "reaches them, the same for dL/dw · circles: δ = dL/dnet (blue +, red −) · click a neuron "
+    "to open its nodes",
+}
 
 
 def _forward_text(name: str, formula: str, record: _OpRecord, data: float) -> str:
@@ -313,6 +354,9 @@ def explore(
     given: dict = {} if names is None else dict(names)
     if model is not None:
         given = {**{v: n for n, v in model.named_parameters()}, **trace._given_names(given)}
+    network = None if model is None else find_network(root, model, node_names(root, given))
+    if network is not None:  # a neuron's nodes are named after it: layers.0.1.net, .out
+        given = {**node_names_of(network), **trace._given_names(given)}
     names_ = node_names(root, given)  # once: the texts, the JSON and the picture all use these
     if model is not None and params is None and lr is not None:
         params = [p for p in model.parameters() if p in names_]
@@ -334,13 +378,51 @@ def explore(
         "params": [graph.index[p] for p in update],
         "lr": lr,
         "ops": {n: {"formula": op.formula, "arity": op.arity} for n, op in engine.OPS.items()},
-        "text": {"step": STEP_TEXT._asdict(), **PAGE_TEXT},
+        "text": {"step": STEP_TEXT._asdict(), **PAGE_TEXT, "network": NETWORK_TEXT},
+        "network": None if network is None else _network_json(network, graph.index, names_),
     }
     page = _page(data, _graph_svg(root, names_, max_nodes))
     explorer = Explorer(_safe(page), texts)
     if path is not None:
         explorer.save(path)
     return explorer
+
+
+def _network_json(network: Network, index: dict[Value, int], names: dict[Value, str]) -> dict:
+    """The network for the page: each neuron's nodes by index, its inputs by index or as
+    ``[number]`` when folded in."""
+
+    def ref(x: Value | float) -> int | list:
+        return index[x] if isinstance(x, Value) else [_json_number(x)]
+
+    inputs = []
+    for i, x in enumerate(network.inputs):
+        if isinstance(x, Value):
+            inputs.append({"name": names[x], "node": index[x], "value": None})
+        else:
+            inputs.append({"name": f"x[{i}]", "node": None, "value": _json_number(x)})
+    layers = []
+    for name, neurons in network.layers:
+        layers.append(
+            {
+                "name": name,
+                "inputs": [ref(x) for x in neurons[0].inputs],
+                "neurons": [
+                    {
+                        "name": n.name,
+                        "activation": n.activation,
+                        "net": index[n.net],
+                        "out": index[n.out],
+                        "fused": n.net_fused,
+                        "weights": [index[w] for w in n.weights],
+                        "bias": None if n.bias is None else index[n.bias],
+                        "nodes": [index[v] for v in n.nodes],
+                    }
+                    for n in neurons
+                ],
+            }
+        )
+    return {"inputs": inputs, "layers": layers, "output": names[network.root]}
 
 
 def _check(
@@ -497,6 +579,11 @@ def _page(data: dict, svg: str) -> str:
         "img-src 'none'; connect-src 'none'; font-src 'none'; form-action 'none'; "
         "base-uri 'none'"
     )
+    diagnostics = (
+        '<section><h2>Diagnostics</h2><pre id="diagnosis"></pre></section>'
+        if data.get("network")
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -519,8 +606,12 @@ def _page(data: dict, svg: str) -> str:
 <button id="zoom" type="button" title="show the whole graph (wheel: zoom, drag: pan)">whole</button>
 <button id="quiz" type="button" title="hide each backward step's results until typed">
 quiz: off</button>
+<button id="granularity" type="button" title="neurons (the delta rule) or nodes (the chain rule)"
+hidden>view</button>
+<button id="close" type="button" title="Escape: back to the network" hidden>close neuron</button>
 </nav>
 <main>
+<div id="network" hidden></div>
 <div id="graph">{svg}</div>
 <aside id="panel">
 <section><h2 id="phase"></h2><pre id="text"></pre><div id="problems"></div>
@@ -528,6 +619,7 @@ quiz: off</button>
 <input id="reply" type="text" inputmode="decimal" autocomplete="off">
 <button type="submit">check</button>
 <pre id="score"></pre></form></section>
+{diagnostics}
 <section id="check"><h2>Finite differences</h2><p id="fd">Pick a leaf below.</p></section>
 <section><h2>Leaves</h2><div id="leaves"></div></section>
 </aside>
