@@ -3,6 +3,8 @@
     python benchmarks/viz.py [--rounds N]
 
 - exporting the explorer page of a 1,000-Value MLP (with its update steps), and its size;
+- the network view of MLP(2, [16, 16, 1]) (``explore(loss, model=model, lr=0.1)``), fused and
+  op by op: export, size and load (targets: 3 s, 2.5 MB, 3 s);
 - in Chromium (when playwright and a chromium are installed): loading that page, and
   one recompute after a leaf changes (the median of 10, after a cold one): what
   dragging a slider feels like, against a 16 ms frame;
@@ -85,6 +87,24 @@ def browser_figures(path: Path, rounds: int) -> tuple[float, float] | None:
     return min(loads), min(recomputes)
 
 
+def network_figures(rounds: int) -> None:
+    """The network view of MLP(2, [16, 16, 1]) (fused, and op by op): export, size, load.
+    Targets: export <= 3 s, load <= 3 s, <= 2.5 MB."""
+    for fused in (True, False):
+        model = MLP(2, [16, 16, 1], fused=fused)
+        out = model([Value(0.5, label="x1"), Value(-0.3, label="x2")])
+        loss = (out[0] if isinstance(out, list) else out) ** 2
+        export = best_seconds(lambda: explore(loss, model=model, lr=0.1), rounds)  # noqa: B023
+        page = explore(loss, model=model, lr=0.1)
+        kind = "fused" if fused else "op by op"
+        size = len(page.html.encode()) / 1e6
+        print(f"network view of MLP(2, [16, 16, 1]), {kind}: export {export:.2f} s, {size:.2f} MB")
+        with tempfile.TemporaryDirectory() as folder:
+            browser = browser_figures(page.save(Path(folder) / "net.html"), rounds)
+        if browser is not None:
+            print(f"  in Chromium: load {browser[0]:.2f} s, recompute {browser[1]:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="runs of each (default 3)")
@@ -102,6 +122,7 @@ def main() -> None:
     else:
         print(f"explorer in Chromium: load {browser[0]:.2f} s, recompute {browser[1]:.1f} ms")
 
+    network_figures(rounds)
     loss, step = moons_loss(), next(out.backward_steps())
     for what, work in [
         ("a 1,000-Value MLP's output", lambda: jupyter_bundle(out)),
