@@ -593,7 +593,7 @@ def step_bundle(step: Step) -> dict[str, str]:
     >>> x = Value(3.0, label="x")
     >>> bundle = step_bundle(next((x * x).backward_steps()))
     >>> print(bundle["text/plain"])
-    mul1 = x * x: dmul1/dmul1 = 1.0000 -> dmul1/dx += 1.0000 * 3.0000 = 3.0000; ...
+    mul1 = x * x: upstream dmul1/dmul1 = 1 -> dmul1/dx: local dmul1/dx = x = 3, ...
     >>> '<img src="data:image/svg+xml;base64,' in bundle["text/html"]
     True
     """
