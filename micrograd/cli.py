@@ -370,7 +370,7 @@ def _whole_folder(directory: Path, what: str) -> Iterator[Path]:
     try:
         parent = directory if existing else directory.parent
         parent.mkdir(parents=True, exist_ok=True)
-        temporary = _new_folder(parent, directory.name)
+        temporary = _new_folder(parent, directory.resolve().name or "steps")
     except OSError as error:
         raise UsageError(f"{what}: {error}") from None
     try:
