@@ -24,8 +24,9 @@ from micrograd.demos import common
 
 from micrograd import Value
 from micrograd.losses import mse
+from micrograd.nn import MLP
 from micrograd.optim import SGD
-from micrograd.viz import RendererNotFound, explore, render
+from micrograd.viz import Explorer, RendererNotFound, explore, render
 
 X = [0.5, 0.1]
 TARGET = 0.6
@@ -65,6 +66,23 @@ def network(w_out: list[float] = W_OUT) -> tuple[Value, tuple[list[Value], list[
     for v, name in zip([*net_h, *h, net_o, o, loss], names):
         v.label = name  # so the drawing and the page name them
     return loss, (w, b), (net_h, h, net_o, o)
+
+
+def explore_page() -> Explorer:
+    """The explorer page of the same 2-2-1 network, as an MLP: the network view, its
+    parameters named as in the tables above (w1..w6, b1..b3)."""
+    model = MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", fused=False)
+    model.load_state_dict({
+        "layers.0.weight": W_HIDDEN, "layers.0.bias": B_HIDDEN,
+        "layers.1.weight": [W_OUT], "layers.1.bias": [B_OUT],
+    })  # fmt: skip
+    x = [Value(v, label=f"x{i + 1}") for i, v in enumerate(X)]
+    loss = 0.5 * mse(model(x), TARGET, reduction="sum")
+    loss.label = "L"
+    neurons = [n for layer in model.layers for n in layer.neurons]
+    names = {w: f"w{k + 1}" for k, w in enumerate(w for n in neurons for w in n.w)}
+    names.update({n.b: f"b{k + 1}" for k, n in enumerate(neurons)})
+    return explore(loss, model=model, names=names, lr=LR, title="worked example: a 2-2-1 network")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # The explorer page replays all of this, so it is made before the update changes w and b.
-    page = explore(loss, params=[*w, *b], lr=LR, title="worked example: a 2-2-1 network")
+    # It shows the same network as an MLP, so that it opens on layers and neurons.
+    page = explore_page()
     old = [p.data for p in [*w, *b]]
     optimizer.step()
     expected = [v - LR * g for v, g in zip(old, t_grads + t_bias_grads)]

@@ -599,3 +599,21 @@ def test_diagnostics_flag_a_dead_relu_and_a_saturated_tanh_as_python_does(browse
                 assert f"gradient norm of {layer}" in panel
             marked = opened.page.locator("svg.network g.dead, svg.network g.saturated").count()
             assert marked == len(flagged)
+
+
+def test_the_worked_example_demo_page_opens_on_its_network(browser, folder):
+    page = worked_example.explore_page()
+    with Opened(browser, page, folder / "worked-network.html") as opened:
+        assert opened.page.evaluate("micrograd.granularity()") == "neuron"
+        network = opened.page.evaluate("micrograd.network()")
+        assert [len(layer["neurons"]) for layer in network["layers"]] == [2, 1]
+        final = opened.states()[-1]
+        loss, _, (net_h, _, net_o, _) = worked_example.network()
+        loss.backward()
+        for name, net in [
+            ("layers.0.0", net_h[0]),
+            ("layers.0.1", net_h[1]),
+            ("layers.1.0", net_o),
+        ]:
+            assert math.isclose(final["neurons"][name]["delta"], net.grad, rel_tol=1e-9)
+        assert {"w1", "w6", "b3"} <= set(final["nodes"])

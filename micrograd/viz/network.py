@@ -207,17 +207,15 @@ def _find_neuron(
 
 def node_names_of(network: Network) -> dict[Value, str]:
     """Names for the nodes each neuron made, so that its graph reads in its terms:
-    ``layers.0.1.net``, ``layers.0.1.out``, and op by op ``layers.0.1.w0x0`` and
-    ``layers.0.1.sum1``.  A node with a label keeps it."""
+    ``layers.0.1.net``, ``layers.0.1.out``, and op by op ``layers.0.1.wx[0]`` (w[0] × x[0])
+    and ``layers.0.1.sum[0]`` (b + w[0] × x[0]).  A node with a label keeps it."""
     found: dict[Value, str] = {}
     for _, neurons in network.layers:
         for n in neurons:
             if not n.net_fused:
                 for k, node in enumerate(n.nodes[: 2 * len(n.weights)]):
                     found[node] = (
-                        f"{n.name}.w{k // 2}x{k // 2}"
-                        if k % 2 == 0
-                        else f"{n.name}.sum{k // 2 + 1}"
+                        f"{n.name}.wx[{k // 2}]" if k % 2 == 0 else f"{n.name}.sum[{k // 2}]"
                     )
                 found[n.net] = f"{n.name}.net"
             found[n.out] = f"{n.name}.out"
