@@ -23,7 +23,6 @@ LAYERS: dict[str, int] = {
     "micrograd.floats": 1,
     "micrograd.op": 1,
     "micrograd.files": 1,
-    "micrograd.files": 1,
     "micrograd.trace": 2,
     "micrograd.compat": 2,
     "micrograd.engine": 3,
