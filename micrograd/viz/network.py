@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from micrograd.backprop import grad
-from micrograd.engine import Value
+from micrograd.engine import OPS, Value
 from micrograd.trace import node_names, op_entry, operands
 
 __all__ = ["Diagnosis", "Network", "NeuronReport", "diagnose", "find_network", "node_names_of"]
@@ -291,13 +291,10 @@ def slope(activation: str, out: float) -> float:
     >>> slope("tanh", 0.0), slope("relu", 0.0), slope("sigmoid", 0.5)
     (1.0, 0.0, 0.25)
     """
-    if activation == "relu":
-        return 1.0 if out > 0 else 0.0
-    if activation == "tanh":
-        return 1.0 - out * out
-    if activation == "sigmoid":
-        return out * (1.0 - out)
-    return 1.0
+    if activation not in ("relu", "tanh", "sigmoid"):
+        return 1.0  # a linear neuron
+    # The engine's own rule: relu's, tanh's and sigmoid's read only their output.
+    return float(OPS[activation].derivative(out, out))
 
 
 def flags(activation: str, net: float, out: float) -> tuple[str, ...]:
