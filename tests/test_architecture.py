@@ -172,3 +172,11 @@ def test_importing_the_engine_loads_nothing_above_it():
     ).stdout
     for above in ("micrograd.viz", "graphviz", "micrograd.nn", "micrograd.cli"):
         assert f"'{above}" not in loaded, loaded
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if "__" not in MODULES[m].name))
+def test_each_module_has_a_test_file_of_its_own(module):
+    # Tests mirror the modules: micrograd/nn/mlp.py is tested in tests/test_nn_mlp.py.
+    parts = module.split(".")[1:]
+    tests = Path(__file__).resolve().parent
+    assert (tests / f"test_{'_'.join(parts)}.py").exists(), f"no tests/test_{'_'.join(parts)}.py"
