@@ -1,7 +1,12 @@
-"""What the tests against PyTorch share: numbers out of nested lists of Values, and a
-check that ours and PyTorch's agree to ``TOL``.  Not a test file (no ``test_`` prefix)."""
+"""What the tests against PyTorch share: numbers out of nested lists of Values, a check
+that ours and PyTorch's agree to ``TOL``, and our weights copied into a torch module.
+Not a test file (no ``test_`` prefix); only tests that need torch import it."""
+
+import pytest
 
 from micrograd.engine import Value
+
+torch = pytest.importorskip("torch")
 
 TOL = 1e-10
 
@@ -27,3 +32,19 @@ def grads(nested):
     if isinstance(nested, Value):
         return [nested.grad]
     return [g for v in nested for g in grads(v)]
+
+
+def with_our_weights(theirs, ours):
+    """The torch module ``theirs`` in float64, holding ``ours``' weights (by state_dict name)."""
+    theirs = theirs.double()
+    state = ours.state_dict()
+    assert sorted(state) == sorted(name for name, _ in theirs.named_parameters())
+    with torch.no_grad():
+        for name, param in theirs.named_parameters():
+            param.copy_(torch.tensor(state[name], dtype=torch.float64))
+    return theirs
+
+
+def sequence(rng, steps, size):
+    """``steps`` random input vectors of ``size`` numbers in [-2, 2]."""
+    return [[rng.uniform(-2, 2) for _ in range(size)] for _ in range(steps)]

@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 
 from micrograd.engine import Value, total  # noqa: E402
 from micrograd.nn import Embedding, Linear  # noqa: E402
-from tests.reference import close, data, grads  # noqa: E402
+from tests.reference import close, data, grads, sequence, with_our_weights  # noqa: E402
 
 
 def torch_twin(ours):
@@ -18,17 +18,7 @@ def torch_twin(ours):
         theirs = torch.nn.Linear(ours.in_features, ours.out_features, bias=ours.bias is not None)
     else:
         theirs = torch.nn.Embedding(ours.num_embeddings, ours.embedding_dim)
-    theirs = theirs.double()
-    tensors = ours._tensors()
-    assert sorted(tensors) == sorted(name for name, _ in theirs.named_parameters())
-    with torch.no_grad():
-        for name, param in theirs.named_parameters():
-            param.copy_(torch.tensor(data(tensors[name]), dtype=torch.float64))
-    return theirs
-
-
-def sequence(rng, steps, size):
-    return [[rng.uniform(-2, 2) for _ in range(size)] for _ in range(steps)]
+    return with_our_weights(theirs, ours)
 
 
 @pytest.mark.parametrize("bias", [True, False])

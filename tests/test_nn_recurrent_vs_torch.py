@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 
 from micrograd.engine import Value, total  # noqa: E402
 from micrograd.nn import GRUCell, LSTMCell, RNNCell, unroll  # noqa: E402
-from tests.reference import TOL, close, data, grads  # noqa: E402
+from tests.reference import TOL, close, data, grads, sequence, with_our_weights  # noqa: E402
 
 CELLS = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
 
@@ -24,17 +24,7 @@ def torch_twin(ours):
         theirs = torch.nn.LSTMCell(ours.input_size, ours.hidden_size, bias=ours.bias)
     else:
         theirs = torch.nn.GRUCell(ours.input_size, ours.hidden_size, bias=ours.bias)
-    theirs = theirs.double()
-    tensors = ours._tensors()
-    assert sorted(tensors) == sorted(name for name, _ in theirs.named_parameters())
-    with torch.no_grad():
-        for name, param in theirs.named_parameters():
-            param.copy_(torch.tensor(data(tensors[name]), dtype=torch.float64))
-    return theirs
-
-
-def sequence(rng, steps, size):
-    return [[rng.uniform(-2, 2) for _ in range(size)] for _ in range(steps)]
+    return with_our_weights(theirs, ours)
 
 
 @pytest.mark.parametrize(
