@@ -42,6 +42,7 @@ from micrograd.floats import (
     as_float,
     divide,
     finite,
+    first_largest,
     pow_or_inf,
     power,
     sigmoid,
@@ -63,6 +64,7 @@ __all__ = [
     "is_grad_enabled",
     "linear",
     "linear_node",
+    "max_of",
     "no_grad",
     "node_names",
     "sigmoid",
@@ -881,6 +883,42 @@ def _sum_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:  # 1 for ea
 SUM = Op("sum", "sum", "call", 0, _sum_rule, lambda *values: total(values), formula=("1",))
 
 
+def max_of(values: Iterable[Value | Number]) -> Value:
+    """The largest of many Values, as one node whose operands are all of them.
+
+    The first largest wins a tie, as in PyTorch's max-pooling, and a NaN
+    operand makes the output NaN (Python's ``max`` would skip it, hiding it).
+    The gradient flows to the chosen operand only: its local derivative is 1,
+    the others' 0.  Unlike ``max(values)``, which returns one of the Values
+    and so builds a graph whose shape follows the numbers, this node keeps
+    every operand: a :func:`~micrograd.tape.record`-ed tape replays it right
+    when the largest moves.
+
+    >>> a, b, c = Value(1.0), Value(3.0), Value(2.0)
+    >>> m = max_of([a, b, c])
+    >>> m.backward()
+    >>> m.data, (a.grad, b.grad, c.grad)
+    (3.0, (0.0, 1.0, 0.0))
+    """
+    operands = tuple(v if isinstance(v, Value) else Value(v) for v in values)
+    if not operands:
+        raise ValueError("max_of: needs at least one value, got none")
+    datas = [v.data for v in operands]
+    best = first_largest(datas)
+    out = math.nan if best < 0 else datas[best]
+    return _node_of_many(operands, out, MAX, _max_rule(operands, out), None)
+
+
+def _max_rule(operands: Sequence[Any], out: Any) -> tuple[Any, ...]:  # 1 for the chosen one
+    best = first_largest([_data(x) for x in operands])
+    if best < 0:
+        return (math.nan,) * len(operands)
+    return tuple(1.0 if i == best else 0.0 for i in range(len(operands)))
+
+
+MAX = Op("max", "max", "call", 0, _max_rule, lambda *values: max_of(values), chooses=True)
+
+
 # --- Your own ops --------------------------------------------------------------------------
 
 
@@ -955,7 +993,7 @@ OPS: dict[str, Op] = {
     op.name: op
     for op in (
         *(ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, TANH, SIGMOID, RELU, ABS, SIN, COS),
-        *(LINEAR, LINEAR_RELU, SUM),
+        *(LINEAR, LINEAR_RELU, SUM, MAX),
     )
 }
 """Every built-in op, by name: the one list that traces, drawings, the command line

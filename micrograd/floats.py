@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import reduce
 from operator import add
 
@@ -23,6 +23,7 @@ __all__ = [
     "describe",
     "divide",
     "finite",
+    "first_largest",
     "pow_or_inf",
     "power",
     "sigmoid",
@@ -142,6 +143,22 @@ def sign(x: float) -> float:
     (-1.0, 0.0, 1.0)
     """
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else math.nan
+
+
+def first_largest(numbers: Sequence[float]) -> int:
+    """The index of the first largest number (a tie goes to the first, as PyTorch's
+    max-pooling does), or -1 if any is NaN, so that a max never hides a NaN.
+
+    >>> first_largest([1.0, 3.0, 3.0]), first_largest([1.0, math.nan])
+    (1, -1)
+    """
+    best = 0
+    for i, x in enumerate(numbers):
+        if x != x:
+            return -1
+        if x > numbers[best]:
+            best = i
+    return best
 
 
 def sigmoid(x: float) -> float:

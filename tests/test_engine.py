@@ -15,7 +15,16 @@ from hypothesis import given
 
 import micrograd
 from micrograd.backprop import local_derivatives
-from micrograd.engine import OPS, Value, custom_op, is_grad_enabled, linear, no_grad, total
+from micrograd.engine import (
+    OPS,
+    Value,
+    custom_op,
+    is_grad_enabled,
+    linear,
+    max_of,
+    no_grad,
+    total,
+)
 from micrograd.testing import gradcheck, gradgradcheck
 from micrograd.testing.strategies import expressions
 
@@ -387,6 +396,42 @@ def test_fused_sums_add_left_to_right_as_a_chain_of_plus_nodes_does():
     assert total(values).data == sum(values).data == 1.0
     w = [Value(1e16), Value(1.0), Value(-1e16)]
     assert linear(w, [1.0, 1.0, 1.0], Value(0.0)).data == (w[0] + w[1] + w[2]).data
+
+
+# --- max_of: one node that picks the largest --------------------------------------------
+
+
+def test_max_of_keeps_every_operand_and_sends_the_gradient_to_the_first_largest():
+    a, b, c = Value(2.0), Value(-1.0), Value(2.0)
+    m = max_of([a, b, 1.5, c])  # a number becomes a leaf of its own, as in total()
+    assert m.data == 2.0 and len(m.parents) == 4 and m.parents[:2] == (a, b)
+    assert m.op_entry is OPS["max"] and OPS["max"].chooses
+    (m * 3).backward()
+    assert (a.grad, b.grad, m.parents[2].grad, c.grad) == (3.0, 0.0, 0.0, 0.0)  # a tie: a
+
+
+def test_max_of_never_hides_a_nan():
+    # Python's max([1.0, nan]) is 1.0: the NaN would vanish.  max_of says NaN, and so do
+    # the gradients of every operand.
+    x, y = Value(1.0), Value(math.nan)
+    for operands in ([x, y], [y, x]):
+        x.grad = y.grad = 0.0
+        m = max_of(operands)
+        m.backward()
+        assert math.isnan(m.data) and math.isnan(x.grad) and math.isnan(y.grad)
+
+
+def test_max_of_refuses_nothing_and_non_numbers():
+    with pytest.raises(ValueError, match="max_of: needs at least one value"):
+        max_of([])
+    with pytest.raises(TypeError):
+        max_of([Value(1.0), "2"])
+
+
+def test_max_of_has_second_derivatives_through_its_input():
+    x = Value(0.7)
+    gradgradcheck(lambda v: max_of([v * v, v.tanh()]), [x])
+    gradcheck(lambda v, w: max_of([v, w * 2]), [Value(0.3), Value(0.5)])
 
 
 # --- no_grad, per thread and per async task -------------------------------------------

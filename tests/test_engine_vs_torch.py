@@ -27,6 +27,7 @@ TORCH_OPS = {  # keyed by the names of the engine's catalogue, micrograd.engine.
     "linear": lambda w, x, b: b + w * x,
     "linear_relu": lambda w, x, b: torch.relu(b + w * x),
     "sum": lambda *xs: sum(xs[1:], xs[0]),
+    "max": lambda *xs: torch.stack([torch.as_tensor(x, dtype=torch.float64) for x in xs]).max(),
 }
 
 

@@ -10,6 +10,7 @@ from micrograd.floats import (
     describe,
     divide,
     finite,
+    first_largest,
     pow_or_inf,
     power,
     sigmoid,
@@ -161,3 +162,14 @@ def test_sum_left_to_right_adds_in_order_as_plain_floats():
     assert sum_left_to_right([1e16, 1.0, -1e16, 1.0]) == 1.0
     assert sum_left_to_right([1.0, -1e16], 1e16) == 0.0  # the start comes first
     assert sum_left_to_right([]) == 0.0 and sum_left_to_right([], 2.5) == 2.5
+
+
+# --- first_largest: the index a max picks ---------------------------------------------------
+
+
+def test_first_largest_picks_the_first_of_a_tie_and_reports_any_nan():
+    assert first_largest([0.0, 5.0, -1.0, 5.0]) == 1
+    assert first_largest([-0.0, 0.0]) == 0  # equal: the first
+    assert first_largest([math.inf, 1.0]) == 0
+    assert first_largest([1.0, 2.0, math.nan]) == -1
+    assert first_largest([math.nan, 2.0]) == -1

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from micrograd.engine import Value, total
+from micrograd.engine import OPS, Value, total
 from micrograd.nn import Conv2d, MaxPool2d, Module, flatten
+from micrograd.tape import record
 
 
 def image(channels, height, width, rng, values=True):
@@ -221,8 +222,11 @@ def test_repr_is_pytorchs():
 def test_max_pool_returns_the_largest_input_of_each_window():
     x = [[[Value(float(v)) for v in row] for row in [[1, 5, 2, 0], [3, 4, 8, 1], [0, 9, 6, 7]]]]
     out = MaxPool2d(2)(x)  # 3x4 -> 1x2: the last row has no full window
-    assert out == [[[x[0][0][1], x[0][1][2]]]]
-    assert out[0][0][0] is x[0][0][1]
+    assert [v.data for v in out[0][0]] == [5.0, 8.0]
+    # Each output is one max node over its whole window, in row-major order.
+    assert out[0][0][0].op_entry is OPS["max"]
+    assert out[0][0][0].parents == (x[0][0][0], x[0][0][1], x[0][1][0], x[0][1][1])
+    assert out[0][0][1].parents == (x[0][0][2], x[0][0][3], x[0][1][2], x[0][1][3])
 
 
 def test_max_pool_sends_the_gradient_to_the_maximum_only():
@@ -240,7 +244,18 @@ def test_overlapping_windows_add_up_the_gradient():
 
 def test_on_a_tie_the_first_maximum_in_row_major_order_wins():
     x = [[[Value(1.0), Value(2.0)], [Value(2.0), Value(2.0)]]]
-    assert MaxPool2d(2)(x)[0][0][0] is x[0][0][1]
+    MaxPool2d(2)(x)[0][0][0].backward()
+    assert [v.grad for row in x[0] for v in row] == [0.0, 1.0, 0.0, 0.0]
+
+
+def test_the_graph_keeps_every_input_so_a_moved_maximum_replays_right():
+    # The shape is the same whichever input is largest: a tape records it once.
+    x = [[[Value(1.0), Value(5.0)], [Value(3.0), Value(2.0)]]]
+    tape = record(lambda: MaxPool2d(2)(x)[0][0][0] * 2, check_every=1)
+    x[0][1][0].data = 7.0  # the maximum moves from 5 to 7
+    assert tape.forward() == 14.0
+    tape.backward()
+    assert [v.grad for row in x[0] for v in row] == [0.0, 0.0, 2.0, 0.0]
 
 
 def test_nan_is_never_hidden_by_max_pool():
@@ -250,6 +265,8 @@ def test_nan_is_never_hidden_by_max_pool():
         flat[position] = Value(nan)
         out = MaxPool2d(2)([[flat[:2], flat[2:]]])
         assert math.isnan(out[0][0][0].data)
+        out[0][0][0].backward()
+        assert all(math.isnan(v.grad) for v in flat)  # and NaN gradients, not a silent 0
 
 
 def test_max_pool_of_numbers_gives_numbers_and_each_channel_pools_alone():

@@ -25,7 +25,8 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from micrograd.engine import Value, linear
+from micrograd.engine import Value, linear, max_of
+from micrograd.floats import first_largest
 from micrograd.nn.module import Module, check_size
 
 __all__ = ["Conv2d", "MaxPool2d", "flatten"]
@@ -202,13 +203,6 @@ def _is_value(x: Pixel, who: str) -> bool:
     raise TypeError(f"{who}: pixels must be Values or numbers, got {x!r}")
 
 
-def _data(x: Pixel) -> float:
-    if isinstance(x, Value):
-        return x.data
-    _is_value(x, "MaxPool2d")  # a number, or a TypeError
-    return x
-
-
 class MaxPool2d(Module):
     """The largest value in each window: ``out[c][i][j] = max(x[c][i*s : i*s+k][j*s : j*s+k])``.
 
@@ -216,19 +210,20 @@ class MaxPool2d(Module):
         kernel_size: the window's size, an int or (height, width).
         stride: how far the window moves; default the kernel size (windows side by side).
 
-    No new node is made: each output *is* the largest input of its window (a
-    Value, or a number if the input was numbers), so backpropagation sends the
-    whole gradient to that input and none to the others, as the derivative of
-    max says.  On a tie the first maximum in row-major order wins, as in
-    PyTorch; a NaN counts as the maximum, so it is never hidden.  Which input is
-    kept depends on the numbers, so the graph's shape does too: a recorded tape
-    cannot replay it (``micrograd.tape.record(..., check_every=N)`` catches that).
+    Each output is one ``max`` node (:func:`~micrograd.engine.max_of`) whose
+    operands are its whole window, so backpropagation sends the gradient to the
+    largest input and none to the others, as the derivative of max says.  On a
+    tie the first maximum in row-major order wins, as in PyTorch; a NaN makes
+    the output NaN, so it is never hidden.  The node keeps every input of its
+    window, so the graph's shape does not depend on which one is largest: a
+    recorded tape (:func:`micrograd.tape.record`) replays it right when the
+    largest moves.  A window of plain numbers gives a plain number.
 
     >>> pool = MaxPool2d(2)
     >>> x = [[[Value(1.0), Value(5.0)], [Value(3.0), Value(2.0)]]]
     >>> out = pool(x)
-    >>> out[0][0][0] is x[0][0][1]
-    True
+    >>> out[0][0][0]
+    Value(data=5.0, grad=0.0, op='max')
     >>> (out[0][0][0] * 2).backward()
     >>> [[v.grad for v in row] for row in x[0]]
     [[0.0, 2.0], [0.0, 0.0]]
@@ -258,21 +253,13 @@ class MaxPool2d(Module):
 
 
 def _largest(plane: Sequence[Sequence[Pixel]], top: int, left: int, kh: int, kw: int) -> Pixel:
-    """The first largest pixel of a window in row-major order, or its first NaN."""
-    best = plane[top][left]
-    best_data = _data(best)
-    if best_data != best_data:
-        return best
-    for r in range(top, top + kh):
-        row = plane[r]
-        for s in range(left, left + kw):
-            pixel = row[s]
-            d = _data(pixel)
-            if d > best_data:
-                best, best_data = pixel, d
-            elif d != d:  # NaN
-                return pixel
-    return best
+    """The max of a window: a ``max`` node over its pixels in row-major order, or a
+    plain number when the window holds no Value."""
+    window = [plane[r][s] for r in range(top, top + kh) for s in range(left, left + kw)]
+    if any([_is_value(pixel, "MaxPool2d") for pixel in window]):  # every pixel checked
+        return max_of(window)
+    best = first_largest(window)  # type: ignore[arg-type]
+    return math.nan if best < 0 else window[best]
 
 
 def flatten(x: Any) -> list[Any]:

@@ -25,6 +25,7 @@ import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 
 try:
     from hypothesis import strategies as st
@@ -66,8 +67,9 @@ _SMOOTH: dict[str, Callable[..., bool]] = {
     "linear": lambda w, x, b: True,
     "linear_relu": lambda w, x, b: _away_from_zero(w * x + b),
     "sum": lambda *xs: True,
+    "max": lambda *xs: all(abs(a - b) > _MARGIN for a, b in combinations(xs, 2)),  # no tie
 }
-_NARY_ARITY = {"linear": 3, "linear_relu": 3}  # w, x, bias; "sum" takes 2 or 3
+_NARY_ARITY = {"linear": 3, "linear_relu": 3}  # w, x, bias; "sum" and "max" take 2 or 3
 _CONSTANTS = (1.5, 2.0, 3.0)  # folded into a binary op: x op c, or c op x
 # Earlier names of ops, still accepted in ``ops=``: the symbols.
 _ALIASES = {op.symbol: name for name, op in OPS.items()}
@@ -152,6 +154,8 @@ def _formula(tree: tuple) -> str:
         return f"linear([{args[0]}], [{args[1]}], {args[2]}, activation='relu')"
     if name == "sum":
         return f"total([{', '.join(args)}])"
+    if name == "max":
+        return f"max_of([{', '.join(args)}])"
     return f"{name}({', '.join(args)})"
 
 
