@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, cast
 
-from micrograd.engine import Value, custom_op, sigmoid, total
+from micrograd.engine import Value, custom_op, max_of, sigmoid, total
 
 __all__ = [
     "binary_cross_entropy",
@@ -143,7 +143,9 @@ def cross_entropy(
         raise ValueError(
             f"cross_entropy: target_index must be in 0..{len(values) - 1}, got {target_index!r}"
         )
-    shift = max(z.data for z in values)  # a constant: log-sum-exp is the same for any shift
+    # log-sum-exp is the same for any shift; the largest keeps every exp() at or below 1.
+    # A max node, not a number read from the data, so a recorded tape computes it anew.
+    shift = max_of(values)
     log_sum_exp = total([(z - shift).exp() for z in values]).log() + shift
     return log_sum_exp - values[target_index]
 

@@ -11,6 +11,7 @@ from micrograd.losses import (
     l2,
     mse,
 )
+from micrograd.tape import record
 from micrograd.testing import gradcheck
 
 
@@ -98,3 +99,23 @@ def test_every_loss_has_correct_gradients():
     assert gradcheck(lambda a: binary_cross_entropy(a, 0.3), [0.6])
     assert gradcheck(lambda a: binary_cross_entropy_with_logits(a, 0.3), [0.6])
     assert gradcheck(lambda a, b: l2([a, b]), [0.3, -0.2])
+
+
+def test_cross_entropy_replays_on_a_tape_when_the_largest_logit_moves():
+    # The shift is a max node, not a number read from the data: a tape recorded at one
+    # set of logits gives, at another, what building the graph again gives, to the bit.
+    logits = [Value(2.0), Value(-1.0), Value(0.5)]
+    build = lambda: cross_entropy(logits, 1)
+    tape = record(build, check_every=1)
+    for new in ([0.1, 3.0, -2.0], [-1.0, -1.0, 40.0]):
+        for z, x in zip(logits, new):
+            z.data, z.grad = x, 0.0
+        replayed = tape.forward()
+        tape.backward()
+        replayed_grads = [z.grad for z in logits]
+        for z in logits:
+            z.grad = 0.0
+        rebuilt = build()
+        rebuilt.backward()
+        assert replayed == rebuilt.data
+        assert replayed_grads == [z.grad for z in logits]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from micrograd.engine import Value, total
 from micrograd.nn import log_softmax, rmsnorm, softmax
+from micrograd.tape import record
 
 
 @pytest.mark.parametrize(
@@ -75,3 +76,16 @@ def test_log_softmax_exponentiated_is_softmax_and_its_gradient_is_finite(logits)
     )
     total([lp * (k + 1) for k, lp in enumerate(logs)]).backward()
     assert all(math.isfinite(v.grad) for v in values)
+
+
+def test_softmax_and_log_softmax_replay_on_a_tape_when_the_largest_logit_moves():
+    logits = [Value(1.0), Value(3.0), Value(-2.0)]
+    for fn in (softmax, log_softmax):
+        build = lambda fn=fn: total([p * w for p, w in zip(fn(logits), (0.5, -1.0, 2.0))])
+        tape = record(build, check_every=1)
+        for z, x in zip(logits, [5.0, -1.0, 0.0]):  # the largest moves from 3 to 5
+            z.data = x
+        replayed = tape.forward()
+        assert replayed == build().data
+        for z, x in zip(logits, [1.0, 3.0, -2.0]):
+            z.data = x

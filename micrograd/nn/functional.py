@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from micrograd.engine import Value, total
+from micrograd.engine import Value, max_of, total
 
 __all__ = ["log_softmax", "rmsnorm", "softmax"]
 
@@ -31,12 +31,13 @@ def _as_values(values: Sequence[Scalar], name: str) -> list[Value]:
     return out
 
 
-def _largest(values: list[Value]) -> float:
-    # A plain number, not a Value: softmax(z - c) == softmax(z) for any constant c,
-    # so shifting by the largest logit changes no value and no gradient, but keeps
-    # every exp() at or below 1 (no overflow at logits of 1000).
-    finite = [v.data for v in values if not math.isnan(v.data)]
-    return max(finite) if finite else 0.0
+def _largest(values: list[Value]) -> Value:
+    # softmax(z - c) == softmax(z) for any c, so shifting by the largest logit changes
+    # no value, but keeps every exp() at or below 1 (no overflow at logits of 1000).  The
+    # shift is a max node, not a number read from the data, so a recorded tape computes
+    # it anew on new numbers; its gradient (1 - sum of the probabilities) is 0 up to
+    # rounding.
+    return max_of(values)
 
 
 def softmax(values: Sequence[Scalar]) -> list[Value]:
