@@ -118,7 +118,8 @@ def binary_cross_entropy_with_logits(logits: Scalars, targets: Scalars) -> Value
 
 
 def cross_entropy(
-    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target_index: int | Sequence[int]
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
+    target_index: int | Sequence[Scalar] | Sequence[int] | Sequence[Sequence[Scalar]],
 ) -> Value:
     """Softmax cross-entropy: ``-log softmax(logits)[target_index]``.
 
@@ -126,28 +127,49 @@ def cross_entropy(
     shifted to 0 first, so it is exact even at logits of +-1000.  Given a batch
     (a list of logit lists and a list of targets), the mean over the batch.
 
+    The target may also be a list of class probabilities, one per logit, as
+    PyTorch's ``target`` may be: the loss is ``-sum_k t_k log softmax(z)_k``.
+    Give them as Values (a one-hot ``[0, 0, 1]`` whose ``.data`` you set) and
+    the graph's shape no longer depends on which class is the target, so a
+    recorded tape (:func:`micrograd.tape.record`) replays it on new labels.
+
     >>> round(cross_entropy([Value(1000.0), Value(0.0)], 1).data, 6)
     1000.0
+    >>> cross_entropy([Value(2.0), Value(0.5)], [0.0, 1.0]).data == cross_entropy(
+    ...     [Value(2.0), Value(0.5)], 1).data
+    True
     """
     if logits and isinstance(logits[0], (list, tuple)):
-        rows, targets = cast(Sequence[Sequence[Scalar]], logits), cast(Sequence[int], target_index)
-        if len(rows) != len(targets):
-            raise ValueError(f"cross_entropy: {len(rows)} rows but {len(targets)} targets")
+        rows, targets = cast(Sequence[Sequence[Scalar]], logits), target_index
+        count = len(targets) if isinstance(targets, (list, tuple)) else 1
+        if count != len(rows) or not isinstance(targets, (list, tuple)):
+            raise ValueError(f"cross_entropy: {len(rows)} rows but {count} targets")
         return _mean([cross_entropy(row, t) for row, t in zip(rows, targets)])
     values = [z if isinstance(z, Value) else Value(z) for z in cast(Sequence[Scalar], logits)]
-    if (
+    probabilities = isinstance(target_index, (list, tuple))
+    if isinstance(target_index, (list, tuple)) and len(target_index) != len(values):
+        raise ValueError(
+            f"cross_entropy: {len(values)} logits but {len(target_index)} target probabilities"
+        )
+    if not probabilities and (
         not isinstance(target_index, int)
         or isinstance(target_index, bool)  # True is 1 to Python, but not a class index
         or not 0 <= target_index < len(values)
     ):
         raise ValueError(
-            f"cross_entropy: target_index must be in 0..{len(values) - 1}, got {target_index!r}"
+            f"cross_entropy: target_index must be in 0..{len(values) - 1} or a list of "
+            f"{len(values)} class probabilities, got {target_index!r}"
         )
     # log-sum-exp is the same for any shift; the largest keeps every exp() at or below 1.
     # A max node, not a number read from the data, so a recorded tape computes it anew.
     shift = max_of(values)
     log_sum_exp = total([(z - shift).exp() for z in values]).log() + shift
-    return log_sum_exp - values[target_index]
+    if not probabilities:
+        return log_sum_exp - values[cast(int, target_index)]
+    # -sum t_k (z_k - lse) = lse * sum t_k - sum t_k z_k: for a one-hot t, the same
+    # numbers as the index form (0 * z adds nothing, 1 * z is z).
+    t = [p if isinstance(p, Value) else Value(p) for p in cast(Sequence[Scalar], target_index)]
+    return log_sum_exp * total(t) - total([p * z for p, z in zip(t, values)])
 
 
 def hinge(scores: Scalars, targets: Scalars) -> Value:

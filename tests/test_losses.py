@@ -75,14 +75,19 @@ def test_cross_entropy_of_a_batch_is_the_mean():
 
 
 def test_cross_entropy_checks_the_target():
-    with pytest.raises(ValueError, match=r"target_index must be in 0\.\.1, got 2"):
+    with pytest.raises(
+        ValueError,
+        match=r"target_index must be in 0\.\.1 or a list of 2 class probabilities, got 2",
+    ):
         cross_entropy([1.0, 2.0], 2)
 
 
 @pytest.mark.parametrize("target", [True, False, [True]])
 def test_cross_entropy_refuses_a_bool_for_a_class_index(target):
     logits = [[1.0, 2.0]] if isinstance(target, list) else [1.0, 2.0]
-    with pytest.raises(ValueError, match=r"target_index must be in 0\.\.1, got (True|False)"):
+    with pytest.raises(
+        ValueError, match=r"target_index must be in 0\.\.1 or a list .*, got (True|False)"
+    ):
         cross_entropy(logits, target)
 
 
@@ -99,6 +104,33 @@ def test_every_loss_has_correct_gradients():
     assert gradcheck(lambda a: binary_cross_entropy(a, 0.3), [0.6])
     assert gradcheck(lambda a: binary_cross_entropy_with_logits(a, 0.3), [0.6])
     assert gradcheck(lambda a, b: l2([a, b]), [0.3, -0.2])
+
+
+def test_cross_entropy_takes_class_probabilities_as_torch_does():
+    # A one-hot target gives the index form's loss and gradients, to the bit.
+    logits = [Value(0.5), Value(-1.0), Value(2.0)]
+    by_index = cross_entropy(logits, 1)
+    by_index.backward()
+    expected = [z.grad for z in logits]
+    for z in logits:
+        z.grad = 0.0
+    one_hot = cross_entropy(logits, [0.0, 1.0, 0.0])
+    one_hot.backward()
+    assert one_hot.data == by_index.data and [z.grad for z in logits] == expected
+    soft = [Value(0.2), Value(0.5), Value(0.3)]  # and the targets get gradients too
+    assert gradcheck(lambda a, b, c: cross_entropy([a, b, c], soft), [0.5, -1.0, 2.0])
+    assert gradcheck(lambda a, b, c: cross_entropy(logits, [a, b, c]), [0.2, 0.5, 0.3])
+    with pytest.raises(ValueError, match="cross_entropy: 3 logits but 2 target probabilities"):
+        cross_entropy(logits, [0.5, 0.5])
+    with pytest.raises(ValueError, match="cross_entropy: 2 rows but 1 targets"):
+        cross_entropy([[1.0, 2.0], [0.0, 1.0]], 1)
+
+
+def test_a_one_hot_target_of_values_replays_on_a_tape_for_a_new_label():
+    logits, target = [Value(0.5), Value(-1.0), Value(2.0)], [Value(1.0), Value(0.0), Value(0.0)]
+    tape = record(lambda: cross_entropy(logits, target), check_every=1)
+    target[0].data, target[2].data = 0.0, 1.0  # the label is now class 2
+    assert tape.forward() == cross_entropy(logits, 2).data
 
 
 def test_cross_entropy_replays_on_a_tape_when_the_largest_logit_moves():

@@ -74,6 +74,15 @@ def test_cross_entropy(logits, target):
     check(cross_entropy(ours, target), ours, torch_loss, theirs)
 
 
+def test_cross_entropy_with_class_probabilities():
+    ours, theirs = both([0.5, -1.0, 2.0])
+    probabilities = [0.2, 0.5, 0.3]
+    torch_loss = F.cross_entropy(
+        theirs.unsqueeze(0), torch.tensor([probabilities], dtype=torch.float64)
+    )
+    check(cross_entropy(ours, probabilities), ours, torch_loss, theirs)
+
+
 def test_hinge_matches_multi_margin_loss_style_formula():
     scores, labels = [0.3, -2.0, 0.9, -0.1], [1.0, -1.0, -1.0, 1.0]
     ours, theirs = both(scores)
