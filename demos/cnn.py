@@ -14,8 +14,11 @@ at a random place in the frame, with noise.  The network:
 
 The loss is softmax cross-entropy.  Training runs on mini-batches of 32 of the
 2000 training images with Adam, whose learning rate is halved every quarter
-of the run.  The score that counts is the accuracy on 500 test images the
-network never trained on.
+of the run.  Each batch is loaded into the same leaves (its pixels, and its
+labels as one-hot targets), so the graph has the same shape for every batch:
+it is recorded once as a tape and replayed (--no-tape builds it each step).
+The score that counts is the accuracy on 500 test images the network never
+trained on.
 
 Run it:  micrograd demo cnn --out demo-out
 """
@@ -24,14 +27,16 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from itertools import chain
 
 from micrograd.demos import common
 
-from micrograd import no_grad
+from micrograd import Value, no_grad
 from micrograd.datasets import batches, digits
 from micrograd.losses import cross_entropy
 from micrograd.nn import Conv2d, Linear, MaxPool2d, Module, flatten
 from micrograd.optim import Adam, StepDecay
+from micrograd.tape import Tape, record
 
 TRAIN, TEST = 2000, 500
 BATCH = 32
@@ -73,6 +78,31 @@ def evaluate(model, data) -> tuple[float, float]:
     return cross_entropy(logits, labels).data, accuracy(logits, labels)
 
 
+class Batch:
+    """A mini-batch as leaves: one Value per pixel and a one-hot target of Values.
+
+    Loading a batch sets their ``.data``, so the graph built from them has the same
+    shape for every batch of this size: max-pooling is one max node per window, and
+    the label is a one-hot target, not an index that picks a logit.  The graph is
+    recorded once as a tape and replayed for every batch.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.images = [[[Value(0.0) for _ in range(8)] for _ in range(8)] for _ in range(size)]
+        self.targets = [[Value(0.0) for _ in range(10)] for _ in range(size)]
+
+    def load(self, batch) -> None:
+        for (image, label), pixels, target in zip(batch, self.images, self.targets):
+            for row, numbers in zip(pixels, image):
+                for pixel, x in zip(row, numbers):
+                    pixel.data = x
+            for k, t in enumerate(target):
+                t.data = 1.0 if k == label else 0.0
+
+    def loss(self, model) -> Value:
+        return cross_entropy([model(image) for image in self.images], self.targets)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = common.parse(common.parser("cnn", __doc__.splitlines()[0], steps=600), argv)
 
@@ -83,31 +113,38 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = Adam(model.parameters(), lr=0.03)
     schedule = StepDecay(optimizer, step_size=max(1, args.steps // 4), gamma=0.5)
 
-    # No tape here (--no-tape changes nothing): the graph changes with the data.
-    common.say_how(
-        False,
-        ": max-pooling picks each window's largest input by its number, so the graph's shape "
-        "changes with every image, and cross_entropy folds in the largest logit (a number "
-        "read from the data)",
-    )
+    # One set of leaves, and one tape, per batch size: 32, and the epoch's last, smaller one.
+    common.say_how(args.tape)
+    leaves: dict[int, Batch] = {}
+    tapes: dict[int, Tape] = {}
     progress = common.Progress(args.steps, args.quiet)
     losses: list[float] = []
-    recent: deque[float] = deque(maxlen=RECENT)
+    recent: deque[list] = deque(maxlen=RECENT)
     step, epoch = 0, 0
     while step < args.steps:
         for batch in batches(train, BATCH, seed=args.seed + epoch):
-            labels = [label for _, label in batch]
-            logits = [model(image) for image, _ in batch]  # forward
-            loss = cross_entropy(logits, labels)
+            size = len(batch)
+            if size not in leaves:
+                leaves[size] = Batch(size)
+            leaves[size].load(batch)
             optimizer.zero_grad()
-            loss.backward()  # backward
+            if not args.tape:
+                loss = leaves[size].loss(model)  # forward
+                loss.backward()  # backward
+                loss_value = loss.data
+            else:
+                if size not in tapes:
+                    tapes[size] = record(lambda b=leaves[size]: b.loss(model))
+                loss_value = tapes[size].forward()  # forward
+                tapes[size].backward()  # backward
             optimizer.step()  # update
             schedule.step()
-            losses.append(loss.data)
+            losses.append(loss_value)
             # Scoring all 2000 training images at every redraw would cost more than
-            # training, so the bar shows the accuracy on the last few batches instead.
-            recent.append(accuracy(logits, labels))
-            progress.update(step, loss.data, lambda: sum(recent) / len(recent))
+            # training, so the bar shows the accuracy on the last few batches instead,
+            # with the current weights.
+            recent.append(batch)
+            progress.update(step, loss_value, lambda: evaluate(model, list(chain(*recent)))[1])
             step += 1
             if step == args.steps:
                 break
