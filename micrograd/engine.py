@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import numbers
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from operator import mul
@@ -581,8 +581,13 @@ class Value(Micrograd010Names):
 
     # --- Stepping through backprop as text: micrograd.trace -------------------------
 
-    def backward_steps(self, max_steps: int | None = None) -> Iterator[Step]:
+    def backward_steps(
+        self, max_steps: int | None = None, names: Mapping[Any, Any] | None = None
+    ) -> Iterator[Step]:
         """Backpropagation one node at a time: see :func:`micrograd.trace.backward_steps`.
+
+        ``names`` names some Values (``dict(model.named_parameters())``, or
+        ``{value: name}``); the others keep their labels or automatic names.
 
         >>> x = Value(3.0, label="x")
         >>> y = x.tanh(); y.label = "y"
@@ -590,10 +595,14 @@ class Value(Micrograd010Names):
         dy/dx: local dy/dx = 1 - y² = 1 - 0.995055² = 0.009866, upstream × local = 1 × 0.009866 \
 = 0.009866, total 0 + 0.009866 = 0.009866
         """
-        return trace.backward_steps(self, max_steps=max_steps)
+        return trace.backward_steps(self, max_steps=max_steps, names=names)
 
-    def explain(self, max_lines: int | None = trace.MAX_LINES) -> str:
+    def explain(
+        self, max_lines: int | None = trace.MAX_LINES, names: Mapping[Any, Any] | None = None
+    ) -> str:
         """The chain rule as text, edge by edge: see :func:`micrograd.trace.explain`.
+
+        ``names`` names some Values, as for :meth:`backward_steps`.
 
         >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
         >>> c = a * b; c.label = "c"
@@ -602,12 +611,22 @@ class Value(Micrograd010Names):
           dc/da: local dc/da = b = -3, upstream × local = 1 × (-3) = -3, total 0 + (-3) = -3
           dc/db: local dc/db = a = 2, upstream × local = 1 × 2 = 2, total 0 + 2 = 2
         """
-        return trace.explain(self, max_lines=max_lines)
+        return trace.explain(self, max_lines=max_lines, names=names)
 
     def tree(
-        self, max_lines: int | None = trace.MAX_LINES, max_depth: int | None = trace.MAX_DEPTH
+        self,
+        max_lines: int | None = trace.MAX_LINES,
+        max_depth: int | None = trace.MAX_DEPTH,
+        names: Mapping[Any, Any] | None = None,
     ) -> str:
         """The expression as an indented text tree: see :func:`micrograd.trace.tree`.
+
+        ``names`` names some Values, as for :meth:`backward_steps`:
+
+        >>> w = Value(0.5)
+        >>> print((w * 4).tree(names={"w": w}))
+        mul1 = w * 4  data 2  grad 0
+          w  data 0.5  grad 0
 
         >>> x = Value(3.0, label="x")
         >>> y = (x * 2).exp(); y.label = "y"
@@ -616,7 +635,7 @@ class Value(Micrograd010Names):
           mul1 = x * 2  data 6  grad 0
             x  data 3  grad 0
         """
-        return trace.tree(self, max_lines=max_lines, max_depth=max_depth)
+        return trace.tree(self, max_lines=max_lines, max_depth=max_depth, names=names)
 
 
 # The catalogue entries above, by the names the ops use (module globals: the fastest lookup).

@@ -434,6 +434,20 @@ def test_max_of_has_second_derivatives_through_its_input():
     gradcheck(lambda v, w: max_of([v, w * 2]), [Value(0.3), Value(0.5)])
 
 
+# --- The trace methods take names, as micrograd.trace does ---------------------------------
+
+
+def test_explain_tree_and_backward_steps_take_a_partial_mapping_of_names():
+    w, x = Value(0.5), Value(2.0, label="x")
+    y = (w * x).tanh()
+    for names in ({w: "weight"}, {"weight": w}):  # {value: name} or {name: value}
+        assert "mul2 = weight * x" in y.explain(names=names)
+        assert "dtanh1/dweight" in y.explain(names=names)
+        assert "    weight  data 0.5" in y.tree(names=names)
+        steps = [str(step) for step in y.backward_steps(names=names)]
+        assert "weight" in steps[1] and "leaf" not in "".join(steps)
+
+
 # --- no_grad, per thread and per async task -------------------------------------------
 
 
