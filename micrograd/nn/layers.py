@@ -118,10 +118,21 @@ class Embedding(Module):
     Rows start from a standard normal, PyTorch's default.  Only the rows you look
     up get gradients.
 
+    ``emb(one_hot)`` takes a one-hot list of ``num_embeddings`` Values instead of
+    an index (``F.one_hot(i) @ weight`` in PyTorch): each output is one ``linear``
+    node over a column of the table, ``0 + sum_k one_hot[k] * weight[k][j]``,
+    which is row i's number to the bit, and the gradient reaches row i only
+    (the others get 0).  The row is picked by arithmetic, not by Python, so the
+    graph's shape is the same whichever row it is: set the Values' ``.data``
+    and a recorded tape (:func:`micrograd.tape.record`) replays it.
+
     >>> emb = Embedding(27, 4, rng=random.Random(0))
     >>> row = emb(3)
     >>> len(row), row[0] is emb.weight[3][0]
     (4, True)
+    >>> pick = [Value(1.0 if k == 3 else 0.0) for k in range(27)]
+    >>> [v.data for v in emb(pick)] == [v.data for v in row]
+    True
     """
 
     tensor_names = ("weight",)
@@ -135,15 +146,30 @@ class Embedding(Module):
         self.weight = [
             [Value(gauss(0.0, 1.0)) for _ in range(embedding_dim)] for _ in range(num_embeddings)
         ]
+        # The bias of a one-hot lookup's linear nodes: one leaf for every call, so that
+        # each build of a graph uses the same leaves (a tape's shape check compares them).
+        self._zero = Value(0.0)
 
-    def __call__(self, index: int) -> list[Value]:
+    def __call__(self, index: int | Sequence[Value]) -> list[Value]:
+        if isinstance(index, (list, tuple)):
+            return self._mix(index)
         if not isinstance(index, int) or isinstance(index, bool):
-            raise TypeError(f"Embedding: the index must be an int, got {index!r}")
+            raise TypeError(
+                f"Embedding: the index must be an int or a one-hot list of Values, got {index!r}"
+            )
         if not 0 <= index < self.num_embeddings:
             raise IndexError(
                 f"Embedding: index {index} is out of range 0..{self.num_embeddings - 1}"
             )
         return list(self.weight[index])  # a new list: appending to it can't change the table
+
+    def _mix(self, one_hot: Sequence[Value]) -> list[Value]:
+        if len(one_hot) != self.num_embeddings or not all(isinstance(v, Value) for v in one_hot):
+            raise TypeError(
+                f"Embedding: a one-hot index must be a list of {self.num_embeddings} Values, "
+                f"got {len(one_hot)} items"
+            )
+        return [linear(one_hot, column, self._zero) for column in zip(*self.weight)]
 
     def __repr__(self) -> str:
         return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
