@@ -5,6 +5,8 @@
   backprop on your own graph and recomputes live when you change a leaf.
 - :mod:`micrograd.viz.network`: a model's graph as layers of neurons (``find_network``),
   and ``diagnose``: dead and saturated neurons, each layer's gradient norm.
+- :mod:`micrograd.viz.training`: ``TrainingRecorder``, one offline page of a whole training
+  run, scrubbed step by step, any data point opened in the explorer.
 """
 
 from micrograd.viz.explorer import Explorer, explore
@@ -24,6 +26,7 @@ from micrograd.viz.graph import (
     to_svg,
 )
 from micrograd.viz.network import Diagnosis, NeuronReport, diagnose, find_network
+from micrograd.viz.training import TrainingRecorder
 
 __all__ = [
     "INLINE_MAX_NODES",
@@ -33,6 +36,7 @@ __all__ = [
     "Explorer",
     "NeuronReport",
     "RendererNotFound",
+    "TrainingRecorder",
     "diagnose",
     "draw_dot",
     "draw_step",
