@@ -419,6 +419,26 @@ def test_leaves_feeding_an_op_that_chooses_are_read_only_with_a_note(browser, fo
         assert "graph's shape depends on the data" in page.inner_text("#leaves")
 
 
+def test_the_engines_max_is_recomputed_when_the_largest_moves(browser, folder):
+    # max_of is one node over all its operands, so the page follows a change of its inputs
+    from micrograd.engine import max_of
+
+    def build(a_value):
+        a, b = Value(a_value, label="a"), Value(-1.5, label="b")
+        c = Value(0.5, label="c")
+        y = (max_of([a * 2, b, c]) * c).tanh()
+        y.label = "y"
+        return y
+
+    root = build(3.0)
+    explorer = explore(root)
+    with Opened(browser, explorer, folder / "max.html") as opened:
+        assert_states_equal(opened.states(), python_states(root), explorer.texts)
+        opened.page.evaluate("micrograd.setLeaf('a', -4)")  # c is the largest now
+        moved = build(-4.0)
+        assert_states_equal(opened.states(), python_states(moved), explore(moved).texts)
+
+
 def test_at_1280_by_800_the_current_node_and_its_operands_stay_in_view(browser, folder):
     x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
     x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")

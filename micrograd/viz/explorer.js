@@ -45,6 +45,14 @@
     const e = Math.exp(x);
     return e / (1 + e);
   }
+  function firstLargest(xs) { // floats.first_largest: a tie goes to the first; -1 for a NaN
+    let best = 0;
+    for (let i = 0; i < xs.length; i++) {
+      if (Number.isNaN(xs[i])) return -1;
+      if (xs[i] > xs[best]) best = i;
+    }
+    return best;
+  }
   function linearSum(xs) { // bias + w1*x1 + ... + wn*xn, added left to right from the bias
     const n = (xs.length - 1) / 2;
     let acc = xs[2 * n];
@@ -100,6 +108,8 @@
       local: (x, out) => linearLocal(x).map((d) => step(out) * d) },
     sum: { forward: (x) => { let acc = 0; for (const v of x) acc = acc + v; return acc; },
       local: (x) => x.map(() => 1) },
+    max: { forward: (x) => { const b = firstLargest(x); return b < 0 ? NaN : x[b]; },
+      local: (x) => { const b = firstLargest(x); return x.map((_, i) => (b < 0 ? NaN : i === b ? 1 : 0)); } },
   };
 
   // --- Numbers as Python prints them --------------------------------------------

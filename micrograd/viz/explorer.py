@@ -81,13 +81,15 @@ def _op_record(node: Value) -> _OpRecord | None:
         return None
     # Decided by the entry itself, not its name: a custom op called "tanh" is still custom.
     custom = entry.custom or engine.OPS.get(entry.name) is not entry.base
+    # An op that chooses by value (a max) is kept as it is only when the page cannot compute
+    # it: the engine's own max_of is one node over all its operands, which the page recomputes.
     return _OpRecord(
         entry.name,
         entry.symbol,
         entry.notation,
         custom,
         tuple(trace.operands(node)),
-        entry.chooses,
+        entry.chooses and custom,
         entry,
     )
 
@@ -186,10 +188,10 @@ def _apply(entry: Any, xs: Any) -> float:
     with no_grad():
         if entry.arity in (1, 2):
             return cast(float, entry.base.apply(*map(Value, xs)).data)
-        if entry.base is engine.SUM:
-            return engine.total(xs).data
-        n = (len(xs) - 1) // 2  # linear: (weights, inputs, bias)
         values = [Value(x) for x in xs]
+        if entry.base not in (engine.LINEAR, engine.LINEAR_RELU):  # sum, max: any number
+            return cast(float, entry.base.apply(*values).data)
+        n = (len(xs) - 1) // 2  # linear: (weights, inputs, bias)
         return cast(float, entry.base.apply(values[:n], values[n : 2 * n], values[-1]).data)
 
 
