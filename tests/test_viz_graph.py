@@ -1,5 +1,6 @@
 import os
 import random
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from micrograd.engine import Value
+from micrograd.engine import Value, node_names
 from micrograd.nn import MLP
 from micrograd.viz import (
     RendererNotFound,
@@ -289,3 +290,33 @@ def test_a_renderer_that_exits_0_without_a_picture_is_an_error_and_writes_nothin
         to_svg(c)
     assert not (tmp_path / f"graph{suffix}").exists()
     assert not (tmp_path / f"digraph{suffix}").exists()
+
+
+def box_names(source: str) -> list[str]:
+    """The name in each Value's box, in the drawing's order."""
+    return [m.strip() for m in re.findall(r'label="\{ (.*?) \| data', source)]
+
+
+def test_names_may_name_some_values_either_way_round():
+    model = MLP(2, [2, 1], rng=random.Random(0))
+    out = model([Value(1.0, label="x1"), Value(-2.0)])
+    named = model.named_parameters()
+    automatic = box_names(draw_dot(out).source)
+    # {name: value}, as dict(model.named_parameters()) gives, and {value: name}: the same
+    by_name = box_names(draw_dot(out, names=dict(named)).source)
+    assert by_name == box_names(draw_dot(out, names={v: n for n, v in named}).source)
+    assert {n for n, _ in named} <= set(by_name) and "x1" in by_name
+    # a partial mapping: one weight named, the rest keep their automatic names
+    w = model.layers[0].neurons[1].w[0]
+    partial = box_names(draw_dot(out, names={w: "the weight"}).source)
+    assert partial.count("the weight") == 1 and "x1" in partial
+    assert len(partial) == len(automatic) == len(set(partial))
+    assert partial == list(node_names(out, {w: "the weight"}).values())  # as steps name them
+    assert all(re.fullmatch(r"[a-z_]+\d+", n) for n in partial if n not in ("the weight", "x1"))
+    assert partial == box_names(draw_dot(out, names={"the weight": w}).source)
+
+
+def test_names_must_be_non_empty_strings():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="names: each name must be a non-empty string"):
+        draw_dot(x * 2, names={x: ""})

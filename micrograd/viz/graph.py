@@ -44,7 +44,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,7 +154,7 @@ def draw_dot(
     max_nodes: int = MAX_NODES,
     highlight: Iterable[Value] = (),
     legend: bool = False,
-    names: dict[Value, str] | None = None,
+    names: Mapping[Any, Any] | None = None,
 ) -> graphviz.Digraph:
     """The computation graph of ``root`` as a :class:`graphviz.Digraph`.
 
@@ -165,8 +165,9 @@ def draw_dot(
         highlight: Values to draw with a thick outline, and the edges between
             them (used by :func:`draw_step`).
         legend: add a caption explaining the colours.
-        names: ``node_names(root)``, if the caller already has it (the explorer
-            does); it sets what each box says and the order of the Values.
+        names: names for some or all Values, ``{value: name}`` or ``{name: value}``
+            (``dict(model.named_parameters())``); the others get the names that steps
+            and traces use (see :func:`~micrograd.trace.node_names`).
 
     Node names come from the traversal order (v0 is root), so the same graph
     gives the same DOT source in any process.
@@ -174,10 +175,13 @@ def draw_dot(
     >>> dot = draw_dot(Value(2.0, label="a").exp())
     >>> dot.source.count("shape=record"), "label=exp" in dot.source
     (2, True)
+    >>> w = Value(0.5)
+    >>> "{ weight |" in draw_dot(w * 2, names={"weight": w}).source
+    True
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
-    shown = node_names(root) if names is None else names  # labels, or names such as mul2
+    shown = node_names(root, names)  # the names given, labels, or names such as mul2
     if len(shown) > max_nodes:
         raise ValueError(
             f"draw_dot: the graph has {len(shown)} values, more than max_nodes={max_nodes}; "
