@@ -59,7 +59,9 @@ def train(steps, recorder=None, tape=False, seed=0):
 
 def page_data(recorder) -> dict:
     text = recorder.page()
-    found = re.search(r'<script type="application/json" id="micrograd-training">(.*?)</script>', text)
+    found = re.search(
+        r'<script type="application/json" id="micrograd-training">(.*?)</script>', text
+    )
     assert found
     return json.loads(found.group(1))
 
@@ -67,7 +69,7 @@ def page_data(recorder) -> dict:
 @pytest.mark.parametrize("tape", [False, True])
 def test_recording_does_not_change_the_numbers(tmp_path, tape):
     _, _, plain, _ = train(6, tape=tape)
-    model, recorder, recorded, _ = train(6, lambda *a: TrainingRecorder(*a, loss="hinge"), tape)
+    _model, recorder, recorded, _ = train(6, lambda *a: TrainingRecorder(*a, loss="hinge"), tape)
     recorder.save(tmp_path / "run.html")  # saving puts each step's numbers in and out again
     assert recorded == plain  # bit for bit
     _, _, again, _ = train(6, tape=tape)
@@ -76,7 +78,7 @@ def test_recording_does_not_change_the_numbers(tmp_path, tape):
 
 
 def test_each_step_keeps_the_parameters_and_gradients_of_its_loss_and_the_learning_rate():
-    model, recorder, losses, before = train(5, lambda *a: TrainingRecorder(*a, loss="hinge"))
+    model, recorder, _losses, before = train(5, lambda *a: TrainingRecorder(*a, loss="hinge"))
     assert [s.iteration for s in recorder.steps] == [0, 1, 2, 3, 4]
     assert recorder.steps[0].names == tuple(name for name, _ in model.named_parameters())
     for step, pairs in zip(recorder.steps, before):
@@ -102,7 +104,7 @@ def test_accuracies_are_the_models_own_at_each_steps_parameters():
 
 
 def test_grad_norms_are_each_layers_over_its_weights_and_biases():
-    model, recorder, _, _ = train(3, lambda *a: TrainingRecorder(*a, loss="hinge"))
+    _model, recorder, _, _ = train(3, lambda *a: TrainingRecorder(*a, loss="hinge"))
     for step, norms in zip(recorder.steps, recorder.grad_norms()):
         assert list(norms) == ["layers.0", "layers.1", "layers.2"]
         for layer, norm in norms.items():
@@ -165,6 +167,12 @@ def test_a_point_opens_in_one_explorer_page_a_class_where_the_class_is_in_the_gr
     explorer = page_data(squared)["explorer"]
     assert list(explorer["templates"]) == [""] and explorer["target"] == ["y"]
     assert explorer["unavailable"] is None
+    three = MLP(2, [3, 3], rng=random.Random(0))
+    classes = TrainingRecorder(three, X, [k % 3 for k in range(20)], loss="cross_entropy")
+    classes.record(0.5)
+    explorer = page_data(classes)["explorer"]  # the class as one-hot leaves: one page
+    assert list(explorer["templates"]) == [""] and explorer["oneHot"]
+    assert explorer["target"] == ["y[0]", "y[1]", "y[2]"]
 
 
 def test_a_loss_with_a_custom_op_says_the_explorer_cannot_open_its_points():

@@ -364,9 +364,12 @@
     const drawn = series.map((s) => {
       const sy = (v) => m.top + (1 - s.scale(v)) * (h - m.top - m.bottom);
       let d = "";
+      let joined = false; // a gap where a value is not a finite number on the plot
       s.values.forEach((v, k) => {
-        if (v === null || !Number.isFinite(v)) return;
-        d += (d === "" || !Number.isFinite(s.values[k - 1]) ? "M" : "L") + sx(xs[k]).toFixed(1) + " " + sy(v).toFixed(1);
+        const y = v === null ? NaN : sy(v);
+        if (!Number.isFinite(y)) { joined = false; return; }
+        d += (joined ? "L" : "M") + sx(xs[k]).toFixed(1) + " " + y.toFixed(1);
+        joined = true;
       });
       const line = make("path", { d, class: "series " + (s.cls || "") }, svg);
       if (s.colour) line.setAttribute("stroke", s.colour);
@@ -396,9 +399,10 @@
       label.setAttribute("text-anchor", right ? "end" : "start");
       drawn.forEach(({ s, sy, dot }, j) => {
         const v = s.values[k];
-        const shown = v !== null && Number.isFinite(v);
+        const y = v === null ? NaN : sy(v);
+        const shown = Number.isFinite(y);
         dot.setAttribute("visibility", shown ? "visible" : "hidden");
-        if (shown) { dot.setAttribute("cx", x); dot.setAttribute("cy", sy(v)); }
+        if (shown) { dot.setAttribute("cx", x); dot.setAttribute("cy", y); }
         spans[j].textContent = (j && !options.stacked ? " · " : "") + `${s.name} ${fmt(v)}`;
         if (options.stacked) spans[j].setAttribute("x", right ? x - 6 : x + 6);
       });
@@ -497,8 +501,9 @@
     const p = paramsAt(current), pt = points[i], values = [];
     for (const name of EXP.params) values.push([name, p[nameIndex.get(name)]]);
     EXP.inputs.forEach((name, k) => values.push([name, pt.x[k]]));
-    const targets = Array.isArray(pt.target) ? pt.target : [pt.target];
-    EXP.target.forEach((name, k) => values.push([name, number(targets[k])]));
+    const targets = Array.isArray(pt.target) ? pt.target.map(number)
+      : EXP.oneHot ? EXP.target.map((_, k) => (k === Number(pt.target) ? 1 : 0)) : [number(pt.target)];
+    EXP.target.forEach((name, k) => values.push([name, targets[k]]));
     return values;
   }
   function push(i) { // only what changed: each setLeaf recomputes the explorer's whole page

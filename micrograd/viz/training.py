@@ -36,10 +36,11 @@ How the page is built:
   its bias), so it equals the model's own output;
 - the losses, accuracies and gradient norms are Python's, recorded here;
 - a clicked point opens in the network explorer, inside the page: ``explore`` makes its page
-  once, here, for one example's loss (one page for each class when the class is folded into
-  the loss's graph, as hinge's label and cross-entropy's index are), and the page sets that
-  step's parameters and the point's inputs and target through the explorer's own
-  ``setLeaf``, so the explorer recomputes the rest;
+  once, here, for one example's loss, with the inputs and the target as leaves
+  (cross-entropy's class as one-hot leaves; hinge's label must be a number, folded into the
+  graph, so hinge gets a page for each label), and the page sets that step's parameters and
+  the point's inputs and target through the explorer's own ``setLeaf``, so the explorer
+  recomputes the rest;
 - the page is one file with no network access (a Content-Security-Policy allows its own
   script and style, and the explorer's, by hash), and every name is escaped for where it
   lands.
@@ -162,7 +163,7 @@ def _task(loss: str, targets: list[Any], outputs: int) -> _Task:
                     f"TrainingRecorder: cross_entropy needs class indices 0..{outputs - 1} "
                     f"(the model has {outputs} outputs), got {t!r} at targets[{i}]"
                 )
-        return _Task("argmax", tuple(range(outputs)), True)
+        return _Task("argmax", tuple(range(outputs)), False)
     if outputs != 1 and loss != "mse":
         raise ValueError(f"TrainingRecorder: {loss} needs a model of one output, not {outputs}")
     if loss == "mse" and outputs != 1:
@@ -355,8 +356,11 @@ class TrainingRecorder:
         out = self.model(x)
         target = self.targets[i]
         leaves: list[Value] = []
-        if self.loss in ("hinge", "cross_entropy"):
+        if self.loss == "hinge":  # its label must be a number: folded into the graph
             loss = LOSSES[self.loss](out, target)
+        elif self.loss == "cross_entropy":  # the class as one-hot leaves: the index's numbers
+            leaves = [Value(float(k == target), label=f"y[{k}]") for k in range(len(out))]
+            loss = LOSSES[self.loss](out, leaves)
         elif isinstance(target, (list, tuple)):
             leaves = [Value(float(t), label=f"y[{k}]") for k, t in enumerate(target)]
             loss = LOSSES[self.loss](out, leaves)
@@ -475,6 +479,7 @@ class TrainingRecorder:
             "inputs": [],
             "target": [],
             "byClass": self.task.template_by_class,
+            "oneHot": self.loss == "cross_entropy",
         }
         for key, i in keys.items():
             loss, x, targets = self._point_loss(i)
