@@ -8,6 +8,8 @@ chromium (.ci/run installs it); without either they skip and say why.
 """
 
 import math
+import random
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,6 +26,7 @@ from micrograd.engine import Value, custom_op, node_names, total  # noqa: E402
 from micrograd.nn import MLP  # noqa: E402
 from micrograd.testing.strategies import expressions  # noqa: E402
 from micrograd.viz import explore  # noqa: E402
+from tests.test_trace import assert_consistent, equations  # noqa: E402  (the one checker)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
@@ -637,3 +640,72 @@ def test_the_worked_example_demo_page_opens_on_its_network(browser, folder):
         ]:
             assert math.isclose(final["neurons"][name]["delta"], net.grad, rel_tol=1e-9)
         assert {"w1", "w6", "b3"} <= set(final["nodes"])
+
+
+# --- Neuron-level texts a learner can check (issue 22 part 1, in the network view) -----------
+
+VECTORS = re.compile(r"(\[[^\]]*\]) ⊙ (\[[^\]]*\]) = (\[[^\]]*\])")
+
+
+def elementwise(text: str) -> list[str]:
+    """Each ``[a, b] ⊙ [c, d] = [e, f]`` of a text as the equations it stands for,
+    ``a × c = e`` and ``b × d = f``, written for test_trace's checker."""
+    found = []
+    for match in VECTORS.finditer(text):
+        left, right, result = ([x.strip() for x in v[1:-1].split(",")] for v in match.groups())
+        assert len(left) == len(right) == len(result), match.group(0)
+        operand = lambda x: f"({x})" if x.startswith("-") else x
+        found.extend(f"{operand(a)} × {operand(b)} = {c}" for a, b, c in zip(left, right, result))
+    return found
+
+
+def neuron_texts(browser, folder, loss, model, name) -> list[str]:
+    with Opened(browser, explore(loss, model=model, lr=0.1), folder / name) as opened:
+        return [s["text"] for s in opened.states()]
+
+
+def assert_every_equation_holds(texts: list[str]) -> int:
+    """Every printed equation of every text, and of its vectors, holds as printed;
+    returns how many were checked."""
+    checked = 0
+    for text in texts:
+        for part in [text, *elementwise(text)]:
+            assert_consistent(part)
+            checked += len(equations(part))
+    return checked
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    activation=st.sampled_from(["relu", "tanh", "sigmoid"]),
+    output=st.sampled_from([None, "tanh", "sigmoid"]),
+    fused=st.booleans(),
+)
+def test_every_equation_of_every_neuron_text_holds_as_printed(
+    browser, folder, seed, activation, output, fused
+):
+    rng = random.Random(seed)
+    model = MLP(3, [4, 3, 2], activation=activation, output_activation=output, fused=fused, rng=rng)
+    for neuron in (n for layer in model.layers for n in layer.neurons):
+        neuron.b.data = rng.uniform(-1, 1)  # biases start at 0: give the sums a term more
+    inputs = [Value(rng.uniform(-2, 2), label=f"x{i}") for i in range(3)]
+    loss = total([(o - rng.uniform(-1, 1)) ** 2 for o in model(inputs)])
+    loss.label = "loss"
+    texts = neuron_texts(browser, folder, loss, model, "equations.html")
+    # at least: 9 weighted sums, 9 δs, 30 weight gradients and 41 updates
+    assert assert_every_equation_holds(texts) >= 9 + 9 + 30 + 41
+    assert any("⊙" in t for t in texts)
+
+
+def test_flagged_neurons_texts_hold_as_printed(browser, folder):
+    relu = MLP(2, [3, 1], fused=False, rng=random.Random(1))
+    relu.layers[0].neurons[1].b.data = -100.0  # dead
+    tanh = MLP(2, [2, 1], activation="tanh", rng=random.Random(2))
+    tanh.layers[0].neurons[0].b.data = 8.0  # saturated
+    for model, flag in [(relu, "dead"), (tanh, "saturated")]:
+        loss = model([Value(1.0, label="x1"), Value(0.5, label="x2")]) ** 2
+        loss.label = "loss"
+        texts = neuron_texts(browser, folder, loss, model, f"flag-{flag}.html")
+        assert any(f"is {flag}" in t for t in texts)
+        assert assert_every_equation_holds(texts) > 0

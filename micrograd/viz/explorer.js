@@ -808,19 +808,21 @@
     const s = nsteps[k], data = forward.data;
     if (s.kind === "start") return [TEXT.start];
     if (s.kind === "forward") {
-      const n = s.n, numbers = Numbers(), m = n.weights.length;
+      const n = s.n, numbers = Numbers();
+      // the engine's order: the bias first, then each w·x, left to right
+      const b = numbers.add(n.bias === null ? 0 : data[n.bias]);
       const ws = n.weights.map((w) => numbers.add(data[w]));
       const xs = n.weights.map((_, i) => numbers.add(inputValue(n.l, i)));
-      const b = numbers.add(n.bias === null ? 0 : data[n.bias]);
       const net = numbers.add(netOf(n)), out = numbers.add(data[n.out]);
       numbers.equation(net, [...ws, ...xs, b], (...ys) => linearSum(ys));
       if (n.activation !== "linear") numbers.equation(out, [net], (y) => OPS[n.activation].forward([y]));
+      const sl = numbers.add(slopeOf(n.activation, data[n.out]));
       const write = numbers.fit();
       const terms = ws.map((w, i) => fill(NT.term, { w: write(w, true), x: write(xs[i], true) })).join(NT.between_terms);
       const activation = n.activation === "linear" ? NT.no_activation
         : fill(NT.activation, { f: n.activation, net: write(net) });
       const lines = [fill(NT.forward, { name: n.name, terms, bias: write(b, true), net: write(net), activation, out: write(out) })];
-      for (const flag of flagsOf(n)) lines.push(flagLine(n, flag));
+      for (const flag of flagsOf(n)) lines.push(flagLine(n, flag, write, net, sl));
       return lines;
     }
     if (s.kind === "loss") {
@@ -850,69 +852,78 @@
     }
     return linesOf(total);
   }
-  function flagLine(n, flag) {
-    const numbers = Numbers(), net = numbers.add(netOf(n)), sl = numbers.add(slopeOf(n.activation, forward.data[n.out]));
-    const write = numbers.fit();
+  // A flag's line, its numbers written as the rest of its text writes them (or on their own).
+  function flagLine(n, flag, write, net, sl) {
+    if (write === undefined) {
+      const numbers = Numbers();
+      net = numbers.add(netOf(n));
+      sl = numbers.add(slopeOf(n.activation, forward.data[n.out]));
+      write = numbers.fit();
+    }
     return fill(NT[flag], { name: n.name, f: n.activation, net: write(net), s: write(sl) });
   }
+  // A neuron's backward step: dL/dout, f'(net), δ, each weight's gradient and (for a layer's
+  // last neuron) the layer as vectors. One set of numbers for the whole text, so a number
+  // reads the same wherever it appears, and every printed equation holds.
   function backwardLines(n) {
     const data = forward.data, m = n.weights.length, lines = [];
-    const out = data[n.out], g = backward.grad[n.out], delta = deltaOf(n);
+    const out = data[n.out], delta = deltaOf(n);
     const next = n.l + 1 < NET.layers.length ? neurons.filter((k) => k.l === n.l + 1) : null;
-    { // dL/dout: from the loss, or the sum over the next layer
-      const numbers = Numbers();
-      const gp = numbers.add(g);
-      if (next === null) {
-        const write = numbers.fit();
-        lines.push(fill(NT.from_loss, { name: n.name, root: rootName, g: write(gp) }));
-      } else {
-        const pairs = next.map((k) => [numbers.add(data[k.weights[n.j]]), numbers.add(deltaOf(k))]);
-        const flat = pairs.flat();
-        numbers.equation(gp, flat, (...ys) => { let acc = 0; for (let t = 0; t < ys.length; t += 2) acc += ys[t] * ys[t + 1]; return acc; });
-        const write = numbers.fit();
-        const terms = pairs.map(([w, d]) => fill(NT.term, { w: write(w, true), x: write(d, true) })).join(NT.between_terms);
-        lines.push(fill(NT.from_next, { name: n.name, root: rootName, terms, g: write(gp) }));
-      }
+    const numbers = Numbers();
+    const mine = slopePlaces(numbers, n);
+    const { g: gp, s: sl, delta: dp } = mine;
+    let pairs = null;
+    if (next !== null) { // dL/dout = Σ_k w_kj δ_k, over the next layer
+      pairs = next.map((k) => [numbers.add(data[k.weights[n.j]]), numbers.add(deltaOf(k))]);
+      numbers.equation(gp, pairs.flat(), (...ys) => { let acc = 0; for (let t = 0; t < ys.length; t += 2) acc += ys[t] * ys[t + 1]; return acc; });
     }
-    { // f'(net), then δ = f'(net) × dL/dout
-      const numbers = Numbers();
-      const o = numbers.add(out), net = numbers.add(netOf(n)), sl = numbers.add(slopeOf(n.activation, out));
-      if (n.activation === "tanh" || n.activation === "sigmoid") numbers.equation(sl, [o], (y) => slopeOf(n.activation, y));
-      const gp = numbers.add(g), dp = numbers.add(delta);
-      numbers.equation(dp, [sl, gp], (a, b) => a * b);
-      const write = numbers.fit();
-      const fields = { f: n.activation, out: write(o, true), net: write(net), s: write(sl), compare: netOf(n) > 0 ? ">" : "≤" };
-      lines.push(fill(NT.slope[n.activation], fields));
-      lines.push(fill(NT.delta, { root: rootName, s: write(sl, true), g: write(gp, true), delta: write(dp) }));
-    }
+    const xs = [], gws = [];
     for (let i = 0; i < m; i++) { // each weight's gradient: δ × its input
-      const numbers = Numbers();
-      const dp = numbers.add(delta), x = numbers.add(inputValue(n.l, i)), gw = numbers.add(delta * inputValue(n.l, i));
-      numbers.equation(gw, [dp, x], (a, b) => a * b);
-      const write = numbers.fit();
-      lines.push(fill(NT.weight, { root: rootName, w: nodes[n.weights[i]].name, input: inputName(n.l, i), delta: write(dp, true), x: write(x, true), g: write(gw) }));
+      const x = inputValue(n.l, i);
+      xs.push(numbers.add(x));
+      gws.push(numbers.add(delta * x));
+      numbers.equation(gws[i], [dp, xs[i]], (a, b) => a * b);
     }
-    if (n.bias !== null) {
-      const numbers = Numbers(), dp = numbers.add(delta), write = numbers.fit();
-      lines.push(fill(NT.bias, { root: rootName, b: nodes[n.bias].name, delta: write(dp) }));
-    }
-    for (const flag of flagsOf(n)) lines.push(flagLine(n, flag));
     const layer = neurons.filter((k) => k.l === n.l);
-    if (n === layer[layer.length - 1]) lines.push(...matrixLines(n.l, layer, next));
+    const vectors = n === layer[layer.length - 1] ? matrixPlaces(numbers, n.l, layer, n, mine) : null;
+    const write = numbers.fit();
+    if (next === null) lines.push(fill(NT.from_loss, { name: n.name, root: rootName, g: write(gp) }));
+    else {
+      const terms = pairs.map(([w, d]) => fill(NT.term, { w: write(w, true), x: write(d, true) })).join(NT.between_terms);
+      lines.push(fill(NT.from_next, { name: n.name, root: rootName, terms, g: write(gp) }));
+    }
+    const fields = { f: n.activation, out: write(mine.out, true), net: write(mine.net), s: write(sl), compare: netOf(n) > 0 ? ">" : "≤" };
+    lines.push(fill(NT.slope[n.activation], fields));
+    lines.push(fill(NT.delta, { root: rootName, s: write(sl, true), g: write(gp, true), delta: write(dp) }));
+    for (let i = 0; i < m; i++) {
+      lines.push(fill(NT.weight, { root: rootName, w: nodes[n.weights[i]].name, input: inputName(n.l, i), delta: write(dp, true), x: write(xs[i], true), g: write(gws[i]) }));
+    }
+    if (n.bias !== null) lines.push(fill(NT.bias, { root: rootName, b: nodes[n.bias].name, delta: write(dp) }));
+    for (const flag of flagsOf(n)) lines.push(flagLine(n, flag, write, mine.net, sl));
+    if (vectors !== null) lines.push(...matrixLines(n.l, next, write, vectors));
     return lines;
   }
-  function matrixLines(l, layer, next) { // the layer's backward as vectors
-    const numbers = Numbers();
-    const gs = layer.map((k) => numbers.add(backward.grad[k.out]));
-    const ss = layer.map((k) => numbers.add(slopeOf(k.activation, forward.data[k.out])));
-    const ds = layer.map((k) => numbers.add(deltaOf(k)));
-    layer.forEach((_, j) => numbers.equation(ds[j], [ss[j], gs[j]], (a, b) => a * b));
-    const norm = numbers.add(layerNorm(l));
-    const write = numbers.fit();
+  // A neuron's dL/dout, out, net, f'(net) and δ as places of numbers, with their equations:
+  // f'(net) from out (tanh, sigmoid), and δ = f'(net) × dL/dout.
+  function slopePlaces(numbers, k) {
+    const out = forward.data[k.out];
+    const g = numbers.add(backward.grad[k.out]), o = numbers.add(out), net = numbers.add(netOf(k));
+    const s = numbers.add(slopeOf(k.activation, out));
+    if (k.activation === "tanh" || k.activation === "sigmoid") numbers.equation(s, [o], (y) => slopeOf(k.activation, y));
+    const delta = numbers.add(deltaOf(k));
+    numbers.equation(delta, [s, g], (a, b) => a * b);
+    return { g, out: o, net, s, delta };
+  }
+  function matrixPlaces(numbers, l, layer, n, mine) { // the layer's backward as vectors
+    const each = layer.map((k) => (k === n ? mine : slopePlaces(numbers, k)));
+    return { each, norm: numbers.add(layerNorm(l)), rows: layer.length, cols: layer[0].weights.length };
+  }
+  function matrixLines(l, next, write, vectors) {
     const fields = {
       layer: NET.layers[l].name, next: next === null ? "" : NET.layers[l + 1].name, root: rootName,
-      g: vector(write, gs), s: vector(write, ss), delta: vector(write, ds),
-      rows: String(layer.length), cols: String(layer[0].weights.length), norm: write(norm),
+      g: vector(write, vectors.each.map((e) => e.g)), s: vector(write, vectors.each.map((e) => e.s)),
+      delta: vector(write, vectors.each.map((e) => e.delta)),
+      rows: String(vectors.rows), cols: String(vectors.cols), norm: write(vectors.norm),
     };
     return [fill(next === null ? NT.matrix_output : NT.matrix_hidden, fields), fill(NT.matrix_weights, fields)];
   }

@@ -114,7 +114,7 @@ START_TEXT = PAGE_TEXT["start"]
 
 # The network view's texts: backprop as the delta rule, δ = dL/dnet, neuron by neuron.
 NETWORK_TEXT = {
-    "forward": "{name}: net = Σ w·x + b = {terms} + {bias} = {net}, out = {activation} = {out}",
+    "forward": "{name}: net = b + Σ w·x = {bias} + {terms} = {net}, out = {activation} = {out}",
     "term": "{w} × {x}",
     "between_terms": " + ",
     "activation": "{f}(net) = {f}({net})",
