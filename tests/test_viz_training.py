@@ -3,10 +3,12 @@
 The page itself (its numbers against Python's, the explorer it opens, the controls) is
 tested in Chromium in test_viz_training_browser.py."""
 
+import base64
 import json
 import math
 import random
 import re
+import struct
 
 import pytest
 
@@ -125,7 +127,7 @@ def test_every_and_max_steps_keep_every_kth_step():
     assert recorder.stride == 8 and [s.iteration for s in recorder.steps] == [0, 8, 16]
     data = page_data(recorder)
     assert (data["stride"], data["calls"], data["limit"]) == (8, 20, 4)
-    assert "every {stride}th of {total} training steps" in data["text"]["sampled"]
+    assert "1 training step in {stride} kept: {kept} of {total}" in data["text"]["sampled"]
     default = TrainingRecorder(model, X, y, loss="hinge")
     assert default.max_steps == PAGE_NUMBERS // len(model.parameters())
 
@@ -135,7 +137,8 @@ def test_the_page_sends_each_steps_numbers_and_the_network():
     data = page_data(recorder)
     assert data["names"] == [n for n, _ in model.named_parameters()]
     assert data["steps"]["loss"] == losses
-    assert data["steps"]["params"] == [list(s.params) for s in recorder.steps]
+    sent = base64.b64decode(data["steps"]["params"])  # float64s, little-endian, step by step
+    assert struct.unpack(f"<{len(sent) // 8}d", sent) == sum((s.params for s in recorder.steps), ())
     assert data["steps"]["accuracy"] == recorder.accuracies()
     layers = data["layers"]
     assert [layer["name"] for layer in layers] == ["layers.0", "layers.1", "layers.2"]
@@ -149,8 +152,12 @@ def test_the_page_sends_each_steps_numbers_and_the_network():
 def test_nan_is_sent_as_nan_never_hidden():
     X, y = moons()
     recorder = TrainingRecorder(MLP(2, [2, 1], rng=random.Random(0)), X, y, loss="hinge")
+    model = recorder.model
+    model.parameters()[0].data = float("nan")
     recorder.record(float("nan"))
-    assert page_data(recorder)["steps"]["loss"] == ["nan"]
+    data = page_data(recorder)
+    assert data["steps"]["loss"] == ["nan"]
+    assert math.isnan(struct.unpack("<d", base64.b64decode(data["steps"]["params"])[:8])[0])
 
 
 def test_a_point_opens_in_one_explorer_page_a_class_where_the_class_is_in_the_graph():

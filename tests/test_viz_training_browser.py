@@ -289,7 +289,9 @@ def test_a_point_follows_the_scrubber_once_open(browser, folder):
         nodes = opened.evaluate("micrograd.state().nodes")
         for p_name, v in zip(recorder.names, recorder.steps[3].params):
             assert nodes[p_name]["data"] == v
-        assert "point 5 at step 3" in opened.page.inner_text("#explorer-head")
+        assert opened.page.inner_text("#explorer-head").startswith("step 3 (iteration 3): point 5")
+        x = ", ".join(f"{v:.4g}" for v in recorder.inputs[5])
+        assert opened.page.inner_text("#explorer-point").startswith(f"point 5, x = [{x}], target")
         lr = recorder.steps[3].lr
         assert f"lr = {lr:.4g}" in opened.page.inner_text("#explorer-note")  # a page's lr is fixed
 
@@ -316,7 +318,10 @@ def test_dead_and_saturated_neurons_are_flagged_over_every_data_point(browser, f
         with Opened(browser, rec, folder / "flags.html") as opened:
             assert opened.evaluate("micrograd.training.flags()") == expected
             text = opened.page.inner_text("#numbers")
-    assert expected["layers.0.1"] == ["saturated"] and "layers.0.1 saturated" in text
+    assert (
+        expected["layers.0.1"] == ["saturated"]
+        and "saturated (|f'(net)| < 0.01): layers.0.1" in text
+    )
     assert any(expected.values())
 
 

@@ -57,11 +57,15 @@
   const lrAt = S.lr.map((r) => (r === null ? null : number(r)));
   const accuracyAt = S.accuracy;
   const normsAt = S.grad_norms.map((row) => row.map(number));
-  const paramCache = new Array(N).fill(null);
-  function paramsAt(k) {
-    if (paramCache[k] === null) paramCache[k] = Float64Array.from(S.params[k], number);
-    return paramCache[k];
-  }
+  // Every step's parameters, one after another: little-endian float64, in base64.
+  const PARAMS = (() => {
+    const bytes = Uint8Array.from(atob(S.params), (c) => c.charCodeAt(0));
+    const view = new DataView(bytes.buffer), out = new Float64Array(bytes.length / 8);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, true);
+    return out;
+  })();
+  const P = NAMES.length;
+  function paramsAt(k) { return PARAMS.subarray(k * P, (k + 1) * P); }
   let current = 0;
 
   // --- The model: layers of neurons, as micrograd computes them ----------------------------
@@ -188,12 +192,11 @@
     const k = CLASSES.findIndex((c) => Number(c) === Number(label));
     return PALETTE[(k < 0 ? 0 : k) % PALETTE.length];
   }
-  const targetScale = RULE === null
-    ? Math.max(1e-12, ...DATA.targets.flat().map((t) => Math.abs(number(t))).filter(Number.isFinite)) : 1;
-  function valueColour(v) { // regression: blue +, red −, deeper for larger |v|
-    const s = Math.min(1, Math.abs(v) / targetScale) || 0;
-    const full = v >= 0 ? [0x3a, 0x76, 0xc4] : [0xd0, 0x4a, 0x3c];
-    return "#" + full.map((c) => Math.round(255 + (c - 255) * s).toString(16).padStart(2, "0")).join("");
+  // Regression: the output's range over the plot at this step, white to blue.
+  let range = [0, 1];
+  function valueColour(v) {
+    const s = Math.max(0, Math.min(1, (v - range[0]) / (range[1] - range[0] || 1))) || 0;
+    return "#" + [0x3a, 0x76, 0xc4].map((c) => Math.round(255 + (c - 255) * s * 0.9).toString(16).padStart(2, "0")).join("");
   }
   // How sure the network is at a grid point, 0 to 1: shades the region's colour.
   function strength(y) {
@@ -234,23 +237,39 @@
     $("new-class-label").hidden = true;
   }
   const image = canvas.getContext("2d").createImageData(GRID, GRID);
+  const outputs = new Float64Array(GRID * GRID); // the grid's first outputs, row by row
   function drawBoundary() {
     if (SQ === null) return;
     const p = paramsAt(current), px = image.data;
     const colours = CLASSES.map((c) => rgb(classColour(c)));
+    const classes = new Int32Array(GRID * GRID), sure = new Float64Array(GRID * GRID);
+    const x = [0, 0];
     for (let r = 0; r < GRID; r++) {
-      const y = at(SQ.y[0], SQ.y[1], r, GRID);
-      const x = [0, y];
+      x[1] = at(SQ.y[0], SQ.y[1], r, GRID);
       for (let c = 0; c < GRID; c++) {
         x[0] = at(SQ.x[0], SQ.x[1], c, GRID);
-        const out = forward(p, x);
-        let colour, a;
-        if (RULE === null) { colour = rgb(valueColour(out[0])); a = 0.55; }
-        else { colour = colours[CLASSES.findIndex((k) => Number(k) === Number(classOf(out)))]; a = 0.16 + 0.34 * strength(out); }
-        const o = ((GRID - 1 - r) * GRID + c) * 4; // row 0 of the grid is the bottom
-        for (let q = 0; q < 3; q++) px[o + q] = Math.round(255 + (colour[q] - 255) * a);
-        px[o + 3] = 255;
+        const out = forward(p, x), g = r * GRID + c;
+        outputs[g] = out[0];
+        if (RULE !== null) {
+          const label = classOf(out);
+          classes[g] = CLASSES.findIndex((k) => Number(k) === Number(label));
+          sure[g] = strength(out);
+        }
       }
+    }
+    if (RULE === null) {
+      let low = Infinity, high = -Infinity;
+      for (const v of outputs) if (Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
+      range = low <= high ? [low, high] : [0, 1];
+      $("plot-legend").textContent = fill(T.regression_legend, { low: fmt(range[0]), high: fmt(range[1]) }) + " · " + T.point_hint;
+    }
+    for (let g = 0; g < GRID * GRID; g++) {
+      const r = Math.floor(g / GRID), c = g % GRID;
+      const colour = RULE === null ? rgb(valueColour(outputs[g])) : colours[classes[g]] || [255, 255, 255];
+      const a = RULE === null ? 1 : 0.16 + 0.34 * sure[g];
+      const o = ((GRID - 1 - r) * GRID + c) * 4; // row 0 of the grid is the bottom
+      for (let q = 0; q < 3; q++) px[o + q] = Math.round(255 + (colour[q] - 255) * a);
+      px[o + 3] = 255;
     }
     canvas.getContext("2d").putImageData(image, 0, 0);
   }
@@ -299,7 +318,7 @@
     LAYERS.forEach((L, l) => {
       for (let j = 0; j < L.n; j++) for (let i = 0; i < L.nin; i++) {
         const [x1, y1] = place[l][i], [x2, y2] = place[l + 1][j];
-        edges.push({ el: make("line", { x1, y1, x2, y2 }, edgeLayer), p: L.w[j * L.nin + i] });
+        edges.push({ el: make("line", { x1, y1, x2, y2 }, edgeLayer), p: L.w[j * L.nin + i], x1, y1, x2, y2 });
       }
     });
     const cells = [];
@@ -322,7 +341,17 @@
         cells.push({ g, title, flag, col, r, name });
       });
     });
-    diagram = { edges, cells, small: most > 20 };
+    // A network small enough to read whole shows every weight and bias as a number.
+    const labelled = edges.length <= 24;
+    if (labelled) {
+      const seen = new Map();
+      for (const e of edges) { // a third of the way along, staggered where lines meet
+        const t = 0.3 + 0.12 * ((seen.get(e.x1 + "," + e.y1) || 0) % 3);
+        seen.set(e.x1 + "," + e.y1, (seen.get(e.x1 + "," + e.y1) || 0) + 1);
+        e.label = make("text", { x: e.x1 + (e.x2 - e.x1) * t, y: e.y1 + (e.y2 - e.y1) * t - 3, class: "weight-value" }, netSvg);
+      }
+    }
+    diagram = { edges, cells, small: most > 20, labelled };
   }
   function drawNetwork(flags) {
     if (diagram === null) buildNetwork();
@@ -331,6 +360,7 @@
       const v = p[e.p];
       e.el.setAttribute("class", v > 0 ? "plus" : v < 0 ? "minus" : "zero");
       e.el.setAttribute("stroke-width", (0.3 + 3.7 * Math.sqrt(biggest ? Math.min(1, Math.abs(v) / biggest) : 0)).toFixed(2));
+      if (e.label) e.label.textContent = `w ${fmt(v)}`;
     }
     for (const cell of diagram.cells) {
       if (cell.col === 0) continue;
@@ -342,7 +372,8 @@
         (LAYERS[l].act[cell.r] >= 2 ? `: saturated on ${f.saturated} of ${f.count} points` : "");
       const text = f.flags.length ? f.flags[0] : "";
       const short = cell.col === LAYERS.length ? n.name : n.name.split(".").pop(); // outputs in full
-      const label = diagram.small ? text : [short, text].filter(Boolean).join(" ");
+      const bits = diagram.labelled && n.bias !== null ? [short, `b ${fmt(p[n.bias])}`, text] : [short, text];
+      const label = diagram.small ? text : bits.filter(Boolean).join(" ");
       if (cell.flag.textContent !== label) cell.flag.textContent = label;
     }
   }
@@ -429,30 +460,29 @@
 
   // --- The panel: this step's numbers, and the chosen point -----------------------------------
   function renderNumbers(flags) {
+    const count = DATA.inputs.length;
     const lines = [
       fill(T.loss, { loss: fmt(lossAt[current]) }) +
         (accuracyAt[current] === null ? "" : "   " + fill(T.accuracy, { accuracy: fmt(accuracyAt[current]) })),
       lrAt[current] === null ? T.no_lr : fill(T.lr, { lr: fmt(lrAt[current]) }),
       T.norms_head,
       ...LAYERS.map((L, l) => fill(T.norm, { layer: L.name, norm: fmt(normsAt[current][l]) })),
-      fill(T.flags_head, { count: DATA.inputs.length }),
+      count === 1 ? T.flags_head_one : fill(T.flags_head, { count }),
     ];
-    const flagged = [];
-    flags.forEach((layer) => layer.forEach((f) => {
-      for (const flag of f.flags) flagged.push(fill(T[flag], { name: f.name, limit: DATA.saturated }));
-    }));
-    lines.push(...(flagged.length ? flagged : [T.no_flags]));
+    const named = { dead: [], saturated: [] };
+    for (const layer of flags) for (const f of layer) for (const flag of f.flags) named[flag].push(f.name);
+    for (const flag of ["dead", "saturated"]) {
+      if (named[flag].length) lines.push(fill(T[flag], { names: named[flag].join(", "), limit: DATA.saturated }));
+    }
+    if (!named.dead.length && !named.saturated.length) lines.push(T.no_flags);
     $("numbers").textContent = lines.join("\n");
   }
   function targetText(t) { return Array.isArray(t) ? `[${t.map((v) => fmt(number(v))).join(", ")}]` : fmt(number(t)); }
-  function renderPoint() {
-    if (openedPoint === null) { $("point").textContent = `${T.no_point}\n${T.point_hint}`; return; }
-    const info = pointInfo(openedPoint);
+  function pointText(i) {
+    const info = pointInfo(i);
     const shown = Array.isArray(info.prediction) ? `[${info.prediction.map((v) => fmt(v)).join(", ")}]` : fmt(info.prediction);
-    const verdict = info.misclassified === null ? "" : `, class ${info.predicted}` + (info.misclassified ? T.wrong : T.right);
-    $("point").textContent = fill(T.point, {
-      i: openedPoint, x: info.x.map((v) => fmt(v)).join(", "), target: targetText(info.target), prediction: shown, verdict,
-    });
+    const verdict = info.misclassified === null ? "" : ` → class ${info.predicted}` + (info.misclassified ? T.wrong : T.right);
+    return fill(T.point, { i, x: info.x.map((v) => fmt(v)).join(", "), target: targetText(info.target), prediction: shown, verdict });
   }
 
   function render() {
@@ -469,7 +499,6 @@
     markCurve(current);
     markNorms(current);
     renderNumbers(flags);
-    renderPoint();
     renderExplorerBar();
   }
 
@@ -537,8 +566,9 @@
     if (openedPoint === null) return;
     const k = explorerStep === null ? current : explorerStep;
     $("explorer-head").textContent = fill(T.explorer_head, {
-      i: openedPoint, k, iteration: S.iteration[k], loss: DATA.task.loss,
+      point: openedPoint, k, iteration: S.iteration[k], loss: DATA.task.loss,
     });
+    $("explorer-point").textContent = pointText(openedPoint);
     $("explorer-note").textContent = explorerStep !== null && explorerStep !== current
       ? fill(T.explorer_behind, { k: current }) : note;
   }
@@ -601,8 +631,8 @@
     points[i].x = x.slice();
     points[i].moved = !points[i].added;
     drawPoints();
-    renderPoint();
     if (openedPoint === i) refresh();
+    renderExplorerBar();
     return pointInfo(i);
   }
   function addPoint(x, target) {
@@ -695,7 +725,7 @@
   } else {
     $("sampling").textContent = fill(T.every, { total: DATA.calls });
   }
-  $("plot-legend").textContent = (RULE === null ? T.regression_legend : T.boundary_legend) + " · " + T.point_hint;
+  if (RULE !== null) $("plot-legend").textContent = T.boundary_legend + " · " + T.point_hint;
 
   // --- The page's contract, for tests and for pages that embed this one -------------------------
   const training = {

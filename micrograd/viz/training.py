@@ -30,10 +30,11 @@ gradient norm; any data point opens, at any step, in the network explorer
 
 How the page is built:
 
-- the parameters of each recorded step travel as numbers, in ``named_parameters()`` order,
-  their names once; every prediction (the boundary, a dragged point) is computed in the page
-  from them, in float64, in the engine's order (each neuron's weighted sum left to right from
-  its bias), so it equals the model's own output;
+- the parameters of each recorded step travel as float64 numbers (base64), in
+  ``named_parameters()`` order, their names once; every prediction (the boundary, a
+  dragged point) is computed in the page from them, in float64, in the engine's order
+  (each neuron's weighted sum left to right from its bias), so it equals the model's own
+  output;
 - the losses, accuracies and gradient norms are Python's, recorded here;
 - a clicked point opens in the network explorer, inside the page: ``explore`` makes its page
   once, here, for one example's loss, with the inputs and the target as leaves
@@ -55,6 +56,7 @@ import html
 import json
 import math
 import re
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -88,25 +90,25 @@ PAGE_NUMBERS = 200_000
 TRAINING_TEXT = {
     "position": "step {k} of {last} · iteration {iteration}",
     "every": "· all {total} training steps",
-    "sampled": "· every {stride}th of {total} training steps ({kept} kept, limit {limit})",
+    "sampled": "· 1 training step in {stride} kept: {kept} of {total} (limit {limit})",
     "loss": "loss {loss}",
     "accuracy": "accuracy {accuracy}",
     "lr": "learning rate {lr}",
     "no_lr": "learning rate: not recorded (record(loss) without the optimizer)",
-    "norms_head": "gradient norms, √Σ(dL/dp)² over a layer:",
+    "norms_head": "gradient norm of each layer, √Σ(dL/dp)²:",
     "norm": "  {layer}: {norm}",
-    "flags_head": "neurons, over all {count} data points:",
-    "dead": "  {name} dead: net ≤ 0 on every point",
-    "saturated": "  {name} saturated: |f'(net)| < {limit} everywhere",
+    "flags_head": "neurons, on every one of the {count} data points:",
+    "flags_head_one": "neurons, on the one data point:",
+    "dead": "  dead (ReLU, net ≤ 0): {names}",
+    "saturated": "  saturated (|f'(net)| < {limit}): {names}",
     "no_flags": "  none dead or saturated",
-    "point": "point {i}: x = [{x}], target {target}\nprediction {prediction}{verdict}",
+    "point": "point {i}, x = [{x}], target {target}: prediction {prediction}{verdict}",
     "right": " (right)",
     "wrong": " (misclassified)",
     "point_hint": "click a point: its backprop at this step · drag it: live · double-click: "
     "add one",
-    "no_point": "no point chosen",
-    "explorer_head": "point {i} at step {k} (iteration {iteration}): its own {loss} loss, "
-    "forward, backward, and the update it alone would make",
+    "explorer_head": "step {k} (iteration {iteration}): point {point} alone, its own {loss} "
+    "loss; its forward pass, backward pass and the update it alone would make:",
     "explorer_lr": "this page's update uses lr = {lr}; the run's optimizer used lr = {run} "
     "at this step (the explorer's learning rate is fixed when the page is made)",
     "explorer_loading": "opening the explorer…",
@@ -117,7 +119,8 @@ TRAINING_TEXT = {
     "at_step": "at step {k}",
     "boundary_legend": "shade: the class predicted here, deeper where surer · ✕ misclassified "
     "· ◇ moved or added",
-    "regression_legend": "shade: the network's output here (blue +, red −) · ◇ moved or added",
+    "regression_legend": "shade: the network's output here, from {low} (white) to {high} "
+    "(blue) · ◇ moved or added",
     "network_legend": "edges are weights at this step: blue +, red −, thicker = larger |w| · "
     "grey = dead ReLU, purple ring = saturated, on every data point",
     "no_boundary": "the inputs have {d} dimensions: the decision boundary is drawn for 2",
@@ -446,7 +449,11 @@ class TrainingRecorder:
                 "loss": [_json_number(s.loss) for s in self.steps],
                 "lr": [None if r is None else _json_number(r) for r in lrs],
                 "accuracy": self.accuracies(),
-                "params": [[_json_number(x) for x in s.params] for s in self.steps],
+                # every step's parameters, one after another, as little-endian float64:
+                # exact, NaN and infinities included, and half the size of decimal text
+                "params": base64.b64encode(
+                    b"".join(struct.pack(f"<{len(s.params)}d", *s.params) for s in self.steps)
+                ).decode(),
                 "grad_norms": [[_json_number(n[name]) for name in layer_names] for n in norms],
             },
             "calls": self.calls,
@@ -628,15 +635,14 @@ def _page(data: dict, sources: dict[str, list[str]]) -> str:
 <div class="row">
 <div class="panel" id="norms-panel">
 <h2>Gradient norm of each layer <span>(log scale)</span></h2><svg id="norms"></svg></div>
-<div class="panel" id="numbers-panel"><h2>This step</h2><pre id="numbers"></pre>
-<h2>Point</h2><pre id="point"></pre></div>
+<div class="panel" id="numbers-panel"><h2>This step</h2><pre id="numbers"></pre></div>
 </div>
 </section>
 </main>
 <div id="explorer" class="closed">
 <div class="bar"><span id="explorer-head"></span>
 <button id="explorer-close" type="button">{html.escape(text["closed"])}</button>
-<span id="explorer-note"></span></div>
+<span id="explorer-point"></span><span id="explorer-note"></span></div>
 <iframe id="explorer-frame" title="the network explorer for one data point"></iframe>
 </div>
 <script type="application/json" id="micrograd-training">{_script_json(data)}</script>
