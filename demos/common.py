@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from micrograd import no_grad
+from micrograd.viz import RendererNotFound, TrainingRecorder
 
 
 class DemoError(Exception):
@@ -31,11 +32,21 @@ def _steps(text: str) -> int:
     return steps
 
 
-def parser(name: str, description: str, steps: int | None = None) -> argparse.ArgumentParser:
-    """The demo's options: --out DIR always; --steps, --seed, --quiet and --no-tape for
-    training demos (a demo that cannot replay a tape says why, and accepts it all the same)."""
+def parser(
+    name: str, description: str, steps: int | None = None, explore: bool = False
+) -> argparse.ArgumentParser:
+    """The demo's options: --out DIR always; --steps, --seed, --quiet, --no-tape and
+    --explore for training demos (a demo that cannot replay a tape says why, and accepts it
+    all the same); --explore for others that ask for it."""
     p = _Parser(prog=f"micrograd demo {name}", description=description)
     p.add_argument("--out", type=Path, metavar="DIR", help="write pictures into DIR")
+    if steps is not None or explore:
+        p.add_argument(
+            "--explore",
+            action="store_true",
+            help=f"also write DIR/{name}-training.html: the training explorer, every step "
+            "of the run to scrub through, any point's backprop (needs --out DIR)",
+        )
     if steps is not None:
         p.add_argument("--steps", type=_steps, default=steps, help=f"training steps ({steps})")
         p.add_argument("--seed", type=int, default=1337, help="random seed (1337)")
@@ -52,6 +63,9 @@ def parser(name: str, description: str, steps: int | None = None) -> argparse.Ar
 def parse(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
     """Parse the options, and check now, not after training, that --out will work."""
     args = p.parse_args(argv)
+    if getattr(args, "explore", False) and args.out is None:
+        name = p.prog.rsplit(" ", 1)[-1]
+        raise DemoError(f"--explore writes DIR/{name}-training.html: give --out DIR too")
     if args.out is not None:
         # matplotlib first: a failed check must not leave an empty --out folder behind.
         if hasattr(args, "steps"):  # a training demo: its pictures need matplotlib
@@ -149,6 +163,27 @@ def say_how(on_tape: bool, why_not: str = "") -> None:
 def final_line(loss: float, accuracy: float) -> None:
     """The last line every training demo prints."""
     print(f"final: loss={loss:.6f} accuracy={accuracy:.4f}")
+
+
+# --- The training explorer ------------------------------------------------------------
+
+
+def recorder(args: argparse.Namespace, model, X, y, loss: str, title: str):
+    """A TrainingRecorder of the run when --explore asks for its page, else None.
+
+    Call ``recorder.record(loss, optimizer)`` once a step, after backward() and before
+    the update: it copies the numbers, and changes none of them."""
+    if not args.explore:
+        return None
+    return TrainingRecorder(model, X, y, loss=loss, title=title)
+
+
+def save_training_page(recorder, out: Path, name: str) -> Path:
+    """Write NAME-training.html into ``out``: the training explorer of the recorded run."""
+    try:
+        return recorder.save(out / f"{name}-training.html")
+    except RendererNotFound as error:  # its explorer pages are laid out by Graphviz
+        raise DemoError(str(error)) from None
 
 
 # --- Pictures -----------------------------------------------------------------------

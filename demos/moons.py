@@ -11,6 +11,8 @@ Training is plain gradient descent with the learning rate decaying linearly
 from 1.0 to 0.1.
 
 Run it:  micrograd demo moons --out demo-out
+(--explore also writes demo-out/moons-training.html: every step of the run to scrub
+through in a browser, the boundary bending, and any point's backprop at any step.)
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     # recorded once as a tape and replayed on the updated weights.
     common.say_how(args.tape)
     tape = record(loss_of_model) if args.tape else None
+    # --explore: the training explorer keeps each step's numbers (a point's loss: hinge).
+    recorder = common.recorder(args, model, X, y, "hinge", "moons: 2-16-16-1, hinge loss")
     progress = common.Progress(args.steps, args.quiet)
     losses = []
     for step in range(args.steps):
@@ -72,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             graph = loss_of_model()  # forward, building the graph
             graph.backward()  # backward
             loss = graph.data
+        if recorder is not None:
+            recorder.record(loss, optimizer)  # the weights as they made this loss
         # Update: a step downhill, then a smaller learning rate.
         optimizer.step()
         schedule.step()
@@ -84,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         for path in common.pictures(args.out, "moons", model, X, labels, losses, predict):
             print(f"wrote {path}")
+    if recorder is not None:
+        print(f"wrote {common.save_training_page(recorder, args.out, 'moons')}")
     common.final_line(final_loss, accuracy(scores, y))
     return 0
 

@@ -8,6 +8,7 @@ It trains on mini-batches (a few points at a time, reshuffled every epoch)
 with Adam, whose learning rate is halved every quarter of the run.
 
 Run it:  micrograd demo spirals --out demo-out
+(--explore also writes demo-out/spirals-training.html: the run, step by step, in a browser.)
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         "in the largest logit (a number read from the data), so no recorded tape would replay "
         "it to the bit",
     )
+    # --explore: the training explorer keeps each step's numbers (a point's loss: cross-entropy).
+    recorder = common.recorder(args, model, X, y, "cross_entropy", "spirals: 2-32-32-3, Adam")
     progress = common.Progress(args.steps, args.quiet)
     losses = []
     step, epoch = 0, 0
@@ -69,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             loss = cross_entropy(logits, targets)
             optimizer.zero_grad()
             loss.backward()  # backward
+            if recorder is not None:
+                recorder.record(loss, optimizer)  # this batch's loss, the weights that made it
             optimizer.step()  # update
             schedule.step()
             losses.append(loss.data)
@@ -83,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         for path in common.pictures(args.out, "spirals", model, X, y, losses, predict):
             print(f"wrote {path}")
+    if recorder is not None:
+        print(f"wrote {common.save_training_page(recorder, args.out, 'spirals')}")
     common.final_line(final_loss, final_accuracy)
     return 0
 

@@ -13,7 +13,9 @@ textbook delta rule, computed separately by hand:
 
 Run it:  micrograd demo worked-example --out demo-out
 (--out also writes demo-out/worked-example.html: open it in a browser to step
-through the same forward pass, backward pass and update, and change any number.)
+through the same forward pass, backward pass and update, and change any number.
+--explore also writes demo-out/worked-example-training.html: the same network trained
+on its one example for 30 steps, each to scrub through and open.)
 """
 
 from __future__ import annotations
@@ -85,8 +87,34 @@ def explore_page() -> Explorer:
     return explore(loss, model=model, names=names, lr=LR, title="worked example: a 2-2-1 network")
 
 
+TRAINING_STEPS = 30
+
+
+def training_run(steps: int = TRAINING_STEPS) -> common.TrainingRecorder:
+    """The same network trained on its one example, every step recorded for the training
+    explorer.  The page's loss is one example's mean squared error, L = (o - y)^2: twice the
+    tables' L, so its gradients are twice theirs."""
+    model = MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", fused=False)
+    model.load_state_dict({
+        "layers.0.weight": W_HIDDEN, "layers.0.bias": B_HIDDEN,
+        "layers.1.weight": [W_OUT], "layers.1.bias": [B_OUT],
+    })  # fmt: skip
+    optimizer = SGD(model.parameters(), lr=LR)
+    title = "worked example: the 2-2-1 network trained on its one example"
+    recorder = common.TrainingRecorder(model, [X], [TARGET], loss="mse", title=title)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = mse(model(X), TARGET)
+        loss.backward()
+        recorder.record(loss, optimizer)
+        optimizer.step()
+    return recorder
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = common.parse(common.parser("worked-example", __doc__.splitlines()[0]), argv)
+    args = common.parse(
+        common.parser("worked-example", __doc__.splitlines()[0], explore=True), argv
+    )
 
     print("weights:")
     print(f"  hidden 1: w1 = {W_HIDDEN[0][0]}, w2 = {W_HIDDEN[0][1]}, b1 = {B_HIDDEN[0]}")
@@ -147,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {page.save(args.out / 'worked-example.html')}")
         except RendererNotFound as error:
             raise common.DemoError(str(error)) from None
+    if args.explore:
+        path = common.save_training_page(training_run(), args.out, "worked-example")
+        print(f"wrote {path}: {TRAINING_STEPS} steps of gradient descent on the one example, "
+              "L = (o - y)^2 (twice the tables' L)")  # fmt: skip
     return 0
 
 

@@ -6,6 +6,7 @@ neurons bends the boundary.  A sigmoid output neuron gives a probability, the
 loss is the mean squared error, and SGD with momentum does the descent.
 
 Run it:  micrograd demo xor --out demo-out
+(--explore also writes demo-out/xor-training.html: the run, step by step, in a browser.)
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     common.say_how(args.tape)  # the same four points every step: one graph, recorded once
     tape = record(lambda: mse([model(x) for x in X], y)) if args.tape else None
+    recorder = common.recorder(args, model, X, y, "mse", "xor: 2-4-1, tanh and sigmoid")
     progress = common.Progress(args.steps, args.quiet)
     losses = []
     for step in range(args.steps):
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             graph = mse([model(x) for x in X], y)  # forward
             graph.backward()  # backward
             loss = graph.data
+        if recorder is not None:
+            recorder.record(loss, optimizer)  # for --explore: the weights that made this loss
         optimizer.step()  # update
         losses.append(loss)
         progress.update(step, loss, training_accuracy)
@@ -66,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         for path in common.pictures(args.out, "xor", model, X, y, losses, predict):
             print(f"wrote {path}")
+    if recorder is not None:
+        print(f"wrote {common.save_training_page(recorder, args.out, 'xor')}")
     common.final_line(mse(outputs, y).data, accuracy(outputs, y))
     return 0
 

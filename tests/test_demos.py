@@ -1,3 +1,5 @@
+import json
+import math
 import os
 import re
 import subprocess
@@ -6,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from micrograd.demos import worked_example
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -268,3 +271,54 @@ def test_the_tests_that_need_matplotlib_skip_without_it(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout
     assert re.search(r"\b4 skipped\b", done.stdout), done.stdout
+
+
+# --- --explore: the training explorer page beside the pictures ----------------------------
+
+
+def training_page_data(path: Path) -> dict:
+    found = re.search(
+        r'<script type="application/json" id="micrograd-training">(.*?)</script>',
+        path.read_text(encoding="utf-8"),
+    )
+    assert found
+    return json.loads(found.group(1))
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("name", TRAINING)
+def test_explore_writes_the_training_page_and_changes_no_number(tmp_path, name):
+    plain = demo(name, "--steps", "3", "--quiet")
+    done = demo(name, "--steps", "3", "--quiet", "--out", str(tmp_path), "--explore")
+    assert final(done) == final(plain)  # recording every step changes nothing
+    assert done.stdout.splitlines()[-1] == plain.stdout.splitlines()[-1]
+    page = tmp_path / f"{name}-training.html"
+    assert f"wrote {page}" in done.stdout
+    for picture in (f"{name}-boundary.png", f"{name}-loss.png"):
+        assert (tmp_path / picture).exists()  # beside its pictures
+    data = training_page_data(page)
+    assert data["steps"]["iteration"] == [0, 1, 2] and data["calls"] == 3
+    assert data["explorer"]["templates"] and data["explorer"]["unavailable"] is None
+
+
+def test_worked_example_explore_writes_its_training_page(tmp_path):
+    done = demo("worked-example", "--out", str(tmp_path), "--explore")
+    assert done.returncode == 0, done.stderr
+    page = tmp_path / "worked-example-training.html"
+    assert f"wrote {page}: 30 steps of gradient descent" in done.stdout
+    data = training_page_data(page)
+    assert len(data["steps"]["iteration"]) == 30 and data["inputs"] == [[0.5, 0.1]]
+    assert data["steps"]["lr"] == [0.5] * 30
+    losses = data["steps"]["loss"]
+    assert losses == sorted(losses, reverse=True)  # it learns: the loss falls at every step
+    half, _, _ = worked_example.network()  # the tables' L = (o - y)^2 / 2, at step 0
+    assert math.isclose(losses[0], 2 * half.data, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["moons", "worked-example"])
+def test_explore_without_out_says_to_give_it(name):
+    done = demo(name, "--explore")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == (
+        f"micrograd demo: error: --explore writes DIR/{name}-training.html: give --out DIR too"
+    )
