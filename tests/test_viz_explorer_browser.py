@@ -709,3 +709,55 @@ def test_flagged_neurons_texts_hold_as_printed(browser, folder):
         texts = neuron_texts(browser, folder, loss, model, f"flag-{flag}.html")
         assert any(f"is {flag}" in t for t in texts)
         assert assert_every_equation_holds(texts) > 0
+
+
+def test_quiz_mode_asks_each_neurons_delta_and_keeps_one_score(browser, folder):
+    from micrograd import grad
+
+    model = MLP(2, [2, 1], activation="tanh", output_activation="tanh", rng=random.Random(3))
+    inputs = [Value(0.8, label="x1"), Value(-0.4, label="x2")]
+    loss = (model(inputs) - 0.5) ** 2
+    loss.label = "loss"
+    # δ of each neuron, independently: the same network op by op, then grad() at each net
+    (out,), nets = reference(loss, model, inputs)
+    grads = grad((out - 0.5) ** 2, [net for _, net, _ in nets])
+    deltas = dict(zip([name for name, _, _ in nets], grads))
+    with Opened(browser, explore(loss, model=model, lr=0.1), folder / "neuron-quiz.html") as opened:
+        page = opened.page
+        phases = [s["phase"] for s in opened.states()]
+        first = phases.index("backward")
+        page.evaluate(f"micrograd.goto({first - 1})")
+        page.evaluate("micrograd.quiz(true)")
+        with pytest.raises(sync_api.Error, match="the quiz asks at backward steps"):
+            page.evaluate("micrograd.answer(0)")
+        page.evaluate(f"micrograd.goto({first})")  # layers.1.0, the output neuron
+        text = page.inner_text("#text")
+        shown = f"{deltas['layers.1.0']:.4g}"
+        assert "δ = dloss/dnet = f'(net) × dloss/dout = " in text and text.count("= ?") >= 3
+        assert shown not in text
+        assert page.inner_text("#question") == "layers.1.0: δ = dloss/dnet?"
+        circle = page.locator("svg.network g.current text.values").nth(1).text_content()
+        assert circle == "δ ?"
+        right = page.evaluate(f"micrograd.answer({deltas['layers.1.0'] * 1.005})")
+        assert right["correct"] is True
+        assert math.isclose(right["expected"], deltas["layers.1.0"], rel_tol=1e-12)
+        assert shown in page.inner_text("#text") and "?" not in page.inner_text("#text")
+        with pytest.raises(sync_api.Error, match="this step's question is answered"):
+            page.evaluate("micrograd.answer(1)")
+        page.keyboard.press("ArrowRight")  # layers.0.0: the hidden layer, neuron by neuron
+        assert page.inner_text("#question") == "layers.0.0: δ = dloss/dnet?"
+        page.fill("#reply", "1000")
+        page.click("#ask button[type=submit]")
+        assert page.evaluate("micrograd.state().quiz") == {"on": True, "asked": 2, "right": 1}
+        score = page.inner_text("#score")
+        assert "not quite: δ = " + f"{deltas['layers.0.0']:.4g}" in score
+        assert "δ = dloss/dnet = f'(net) × dloss/dout = " in score  # with its arithmetic
+        # the node view asks too, and the score is the same one
+        page.evaluate("micrograd.granularity('node')")
+        steps = page.evaluate("micrograd.steps()")
+        states = [page.evaluate(f"(micrograd.goto({k}), micrograd.state())") for k in range(steps)]
+        k = next(i for i, s in enumerate(states) if s["phase"] == "backward")
+        page.evaluate(f"micrograd.goto({k})")
+        assert page.evaluate("micrograd.answer(0.123456)")["correct"] in (True, False)
+        assert page.evaluate("micrograd.state().quiz")["asked"] == 3
+        page.evaluate("micrograd.quiz(false)")

@@ -629,8 +629,10 @@
   window.addEventListener("resize", applyView);
 
   // --- Quiz: each backward step's results stay hidden until the learner types them ----
-  // One question per edge: the parent's gradient after the step (within 1% is right).
-  const quiz = { on: false, answered: new Set(), asked: 0, right: 0, last: "" };
+  // In the node view, one question per edge: the parent's gradient after the step. In the
+  // neuron view, one per neuron: its δ = dL/dnet (its weights' gradients follow from it, so
+  // they stay hidden too). Within 1% is right; one score for both.
+  const quiz = { on: false, answered: new Set(), neurons: new Set(), asked: 0, right: 0, last: "" };
   function hiddenEdges(k) {
     const s = k - F - 1, out = [];
     for (let e = backward.first[s]; e < backward.first[s + 1]; e++) if (!quiz.answered.has(e)) out.push(e);
@@ -645,21 +647,48 @@
     render();
     return quizState();
   }
+  // The neuron the neuron view asks about here (its δ not yet answered), or null.
+  function askedNeuron() {
+    if (granularity !== "neuron" || opened) return null;
+    const s = nsteps[npos];
+    return s.kind === "backward" && !quiz.neurons.has(s.n.name) ? s.n : null;
+  }
+  function atBackwardStep() {
+    return granularity === "neuron" && !opened ? nsteps[npos].kind === "backward" : position > F && position <= F + B;
+  }
+  function pendingQuestion() { // is something hidden here that answer() would check?
+    if (!quiz.on || !atBackwardStep()) return false;
+    return granularity === "neuron" && !opened ? askedNeuron() !== null : hiddenEdges(position).length > 0;
+  }
+  function mark(x, expected) {
+    const value = typeof x === "number" ? x : Number(x);
+    const correct = Number.isNaN(expected) ? Number.isNaN(value)
+      : Math.abs(value - expected) <= 0.01 * Math.abs(expected) || value === expected;
+    quiz.asked += 1;
+    if (correct) quiz.right += 1;
+    return correct;
+  }
   function answer(x) {
     const k = position;
     if (!quiz.on) throw new Error("answer: quiz mode is off (quiz(true) turns it on)");
-    if (granularity !== "node") throw new Error("answer: the quiz asks in the node view (granularity(\"node\"))");
-    if (!(k > F && k <= F + B)) throw new Error("answer: the quiz asks at backward steps");
+    if (!atBackwardStep()) throw new Error("answer: the quiz asks at backward steps");
+    if (granularity === "neuron" && !opened) {
+      const n = askedNeuron();
+      if (n === null) throw new Error("answer: this step's question is answered; step on");
+      const expected = deltaOf(n);
+      const correct = mark(x, expected);
+      quiz.neurons.add(n.name);
+      const lines = backwardLines(n, false); // f'(net), then δ with its arithmetic
+      quiz.last = correct ? `right: δ = ${short(expected)}` : `not quite: δ = ${short(expected)}\n${lines[1]}\n${lines[2]}`;
+      render();
+      return { correct, expected };
+    }
     const pending = hiddenEdges(k);
     if (!pending.length) throw new Error("answer: this step's questions are answered; step on");
     const e = pending[0];
     const expected = backward.after[e];
-    const value = typeof x === "number" ? x : Number(x);
-    const correct = Number.isNaN(expected) ? Number.isNaN(value)
-      : Math.abs(value - expected) <= 0.01 * Math.abs(expected) || value === expected;
+    const correct = mark(x, expected);
     quiz.answered.add(e);
-    quiz.asked += 1;
-    if (correct) quiz.right += 1;
     const line = linesOf(k)[1 + e - backward.first[k - F - 1]] || "";
     quiz.last = correct ? `right: ${short(expected)}` : `not quite: ${short(expected)}\n${line}`;
     render();
@@ -671,7 +700,7 @@
     return granularity === "neuron" && !opened ? NPHASE[nsteps[npos].kind] : phaseOf(position);
   }
   function currentLines() {
-    return granularity === "neuron" && !opened ? neuronLines(npos) : linesOf(position);
+    return granularity === "neuron" && !opened ? neuronLines(npos, quiz.on) : linesOf(position);
   }
   function renderPanel() {
     const k = position;
@@ -687,7 +716,10 @@
       const pending = hiddenEdges(k);
       $("question").textContent = pending.length
         ? `d${rootName}/d${nodes[backward.parent[pending[0]]].name} after this step?` : "all answered: step on";
-    }
+    } else if (quiz.on && atBackwardStep()) {
+      const n = askedNeuron();
+      $("question").textContent = n ? `${n.name}: δ = d${rootName}/dnet?` : "answered: step on";
+    } else if (quiz.on) $("question").textContent = "the quiz asks at backward steps";
     $("score").textContent = quiz.on ? `${quiz.right} of ${quiz.asked} right${quiz.last ? "\n" + quiz.last : ""}` : "";
     $("text").textContent = lines.join("\n  ");
     $("problems").textContent = forward.problems.join("\n");
@@ -804,7 +836,8 @@
 
   // The text of neuron position k, as lines (the same numbers as the node view's).
   function vector(write, places) { return "[" + places.map((p) => write(p)).join(", ") + "]"; }
-  function neuronLines(k) {
+  // With quiz on, a backward step's δ (and what follows from it) is "?" until answered.
+  function neuronLines(k, quizzing) {
     const s = nsteps[k], data = forward.data;
     if (s.kind === "start") return [TEXT.start];
     if (s.kind === "forward") {
@@ -833,7 +866,7 @@
       const outputs = last.map(([n, p]) => fill(NT.output, { name: n.name, out: write(p) })).join(", ");
       return [fill(NT.loss, { name: rootName, loss: write(loss), outputs })];
     }
-    if (s.kind === "backward") return backwardLines(s.n);
+    if (s.kind === "backward") return backwardLines(s.n, Boolean(quizzing) && !quiz.neurons.has(s.n.name));
     if (s.kind === "update") {
       const numbers = Numbers();
       const rate = numbers.add(graph.lr);
@@ -865,7 +898,7 @@
   // A neuron's backward step: dL/dout, f'(net), δ, each weight's gradient and (for a layer's
   // last neuron) the layer as vectors. One set of numbers for the whole text, so a number
   // reads the same wherever it appears, and every printed equation holds.
-  function backwardLines(n) {
+  function backwardLines(n, hidden) {
     const data = forward.data, m = n.weights.length, lines = [];
     const out = data[n.out], delta = deltaOf(n);
     const next = n.l + 1 < NET.layers.length ? neurons.filter((k) => k.l === n.l + 1) : null;
@@ -886,7 +919,10 @@
     }
     const layer = neurons.filter((k) => k.l === n.l);
     const vectors = n === layer[layer.length - 1] ? matrixPlaces(numbers, n.l, layer, n, mine) : null;
-    const write = numbers.fit();
+    const fitted = numbers.fit();
+    // in the quiz, δ and the numbers that give it away (each dL/dw, the layer's norm) are "?"
+    const secret = new Set(hidden ? [dp, ...gws, ...(vectors ? [vectors.norm] : [])] : []);
+    const write = (place, operand) => (secret.has(place) ? "?" : fitted(place, operand));
     if (next === null) lines.push(fill(NT.from_loss, { name: n.name, root: rootName, g: write(gp) }));
     else {
       const terms = pairs.map(([w, d]) => fill(NT.term, { w: write(w, true), x: write(d, true) })).join(NT.between_terms);
@@ -988,6 +1024,8 @@
     if (diagram === null) buildDiagram();
     const s = nsteps[k];
     const states = neuronStates(knownAtStep(k));
+    const asked = quiz.on ? askedNeuron() : null; // its δ and its weights' gradients stay hidden
+    if (asked) states[asked.name] = { ...states[asked.name], delta: null };
     const node = snapshot(s.at);
     let largestDelta = 0;
     for (const n of neurons) { const d = states[n.name].delta; if (d !== null && Number.isFinite(d)) largestDelta = Math.max(largestDelta, Math.abs(d)); }
@@ -1004,7 +1042,7 @@
       } else {
         const st = states[c.item.name];
         if (st.net !== null) text = `net ${short(st.net)} · out ${short(st.out)}`;
-        const d = st.delta === null ? "" : `δ ${short(st.delta)}${st.flags.length ? " · " + st.flags.join(", ") : ""}`;
+        const d = c.item === asked ? "δ ?" : st.delta === null ? "" : `δ ${short(st.delta)}${st.flags.length ? " · " + st.flags.join(", ") : ""}`;
         if (c.delta.textContent !== d) c.delta.textContent = d;
         c.shape.style.fill = st.delta === null ? (st.net === null ? "#ffffff" : "#eeeeee") : gradColour(st.delta, largestDelta);
         if (st.flags && st.flags.length) cls += " " + st.flags.join(" ");
@@ -1020,10 +1058,10 @@
     let largestW = 0, largestG = 0;
     for (const e of diagram.edges) {
       largestW = Math.max(largestW, Math.abs(forward.data[e.p]) || 0);
-      if (e.n.bwdStep <= k) largestG = Math.max(largestG, Math.abs(backward.grad[e.p]) || 0);
+      if (e.n.bwdStep <= k && e.n !== asked) largestG = Math.max(largestG, Math.abs(backward.grad[e.p]) || 0);
     }
     for (const e of diagram.edges) {
-      const byGrad = e.n.bwdStep <= k;
+      const byGrad = e.n.bwdStep <= k && e.n !== asked;
       const v = byGrad ? backward.grad[e.p] : forward.data[e.p];
       const big = byGrad ? largestG : largestW;
       const width = 0.4 + 3.6 * (big ? Math.min(1, Math.abs(v) / big) : 0);
@@ -1228,7 +1266,7 @@
     $("ask").addEventListener("submit", (event) => {
       event.preventDefault();
       const text = $("reply").value;
-      if (text.trim() === "" || granularity !== "node" || !(position > F && position <= F + B) || !hiddenEdges(position).length) return;
+      if (text.trim() === "" || !pendingQuestion()) return;
       answer(Number(text));
       $("reply").value = "";
     });
