@@ -416,7 +416,7 @@
       return { s, sy, dot, colour };
     });
     const marker = make("line", { y1: m.top, y2: h - m.bottom, class: "marker" }, svg);
-    const label = make("text", { y: m.top + 10, class: "marker-text" }, svg);
+    const label = make("text", { y: options.labelAt ? m.top + (h - m.top - m.bottom) * options.labelAt : m.top + 10, class: "marker-text" }, svg);
     const spans = drawn.map(({ colour }, k) => {
       const span = make("tspan", { fill: colour }, label);
       if (options.stacked && k > 0) { span.setAttribute("dy", "13"); }
@@ -447,7 +447,7 @@
     const lossSeries = { name: T.curve_loss, cls: "loss", values: lossAt, scale: (v) => (v - low) / (top - low), axis: "left", ticks: [low, (low + top) / 2, top] };
     const series = [lossSeries];
     if (RULE !== null) series.push({ name: T.curve_accuracy, cls: "accuracy", values: accuracyAt, scale: (v) => v, axis: "right", ticks: [0, 0.5, 1] });
-    markCurve = chart($("curve"), series, { right: RULE !== null });
+    markCurve = chart($("curve"), series, { right: RULE !== null, labelAt: 0.4 });
     const positive = normsAt.flat().filter((v) => Number.isFinite(v) && v > 0);
     const lo = Math.log10(positive.length ? Math.min(...positive) : 1e-3), hi = Math.log10(positive.length ? Math.max(...positive) : 1);
     const span = hi - lo || 1;
@@ -725,7 +725,17 @@
   } else {
     $("sampling").textContent = fill(T.every, { total: DATA.calls });
   }
-  if (RULE !== null) $("plot-legend").textContent = T.boundary_legend + " · " + T.point_hint;
+  if (RULE !== null) { // the classes' colours first, then what the marks mean
+    const legend = $("plot-legend");
+    legend.textContent = "";
+    for (const c of CLASSES) {
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = classColour(c);
+      legend.append(swatch, fill(T.class_name, { label: c }) + " ");
+    }
+    legend.append("· " + T.boundary_legend + " · " + T.point_hint);
+  }
 
   // --- The page's contract, for tests and for pages that embed this one -------------------------
   const training = {

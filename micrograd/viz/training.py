@@ -117,6 +117,7 @@ TRAINING_TEXT = {
     "curve_accuracy": "accuracy",
     "iteration": "iteration",
     "at_step": "at step {k}",
+    "class_name": "class {label}",
     "boundary_legend": "shade: the class predicted here, deeper where surer · ✕ misclassified "
     "· ◇ moved or added",
     "regression_legend": "shade: the network's output here, from {low} (white) to {high} "
