@@ -273,6 +273,15 @@ def test_a_linear_layer_model_of_several_outputs_with_mse_targets_as_lists():
         TrainingRecorder(net, X, [1.0] * 20, loss="mse")
 
 
+def test_record_wants_an_optimizer_with_a_learning_rate():
+    X, y = moons()
+    recorder = TrainingRecorder(MLP(2, [3, 1], rng=random.Random(0)), X, y, loss="hinge")
+    with pytest.raises(TypeError, match="record: optimizer has no lr: object"):
+        recorder.record(0.5, object())
+    with pytest.raises(TypeError, match="record: loss must be a number, got 'x'"):
+        recorder.record("x")
+
+
 def test_save_before_recording_says_what_to_do():
     X, y = moons()
     recorder = TrainingRecorder(MLP(2, [3, 1], rng=random.Random(0)), X, y, loss="hinge")

@@ -572,11 +572,16 @@
     $("explorer-note").textContent = explorerStep !== null && explorerStep !== current
       ? fill(T.explorer_behind, { k: current }) : note;
   }
+  function place() { // the explorer covers the right side, below the controls
+    box.style.top = `${$("controls").getBoundingClientRect().bottom}px`;
+    box.style.left = `${$("left").getBoundingClientRect().right}px`;
+  }
   function openPoint(i) {
     checkPoint(i, "openPoint");
     if (EXP.unavailable) return Promise.reject(new Error(`openPoint: ${EXP.unavailable}`));
     const run = async () => {
       openedPoint = i;
+      place();
       box.classList.remove("closed"); // shown before loading: the explorer lays out at its size
       note = T.explorer_loading;
       render();
@@ -718,7 +723,7 @@
     note = String(error.message || error);
     renderExplorerBar();
   }
-  window.addEventListener("resize", () => { diagram = null; markCurve = null; render(); });
+  window.addEventListener("resize", () => { diagram = null; markCurve = null; place(); render(); });
 
   if (DATA.stride > 1) {
     $("sampling").textContent = fill(T.sampled, { stride: DATA.stride, kept: N, total: DATA.calls, limit: DATA.limit });

@@ -289,6 +289,15 @@ class TrainingRecorder:
 
         ``loss`` is the step's loss (a Value or a number); ``optimizer``, if given, gives the
         learning rate (its ``lr``).  Only the numbers are copied: recording changes nothing.
+
+        >>> import random
+        >>> from micrograd.nn import Neuron
+        >>> neuron = Neuron(1, rng=random.Random(0))
+        >>> recorder = TrainingRecorder(neuron, [[1.0]], [2.0], every=2)
+        >>> for _ in range(5):
+        ...     recorder.record(0.25)
+        >>> [s.iteration for s in recorder.steps], recorder.calls, recorder.steps[0].lr
+        ([0, 2, 4], 5, None)
         """
         iteration = self.calls
         self.calls += 1
@@ -296,7 +305,14 @@ class TrainingRecorder:
             return
         params = self._params
         value = loss.data if isinstance(loss, Value) else _number(loss, "record: loss")
-        lr = None if optimizer is None else float(optimizer.lr)
+        lr = None
+        if optimizer is not None:
+            lr = getattr(optimizer, "lr", None)
+            if lr is None:
+                raise TypeError(
+                    f"TrainingRecorder.record: optimizer has no lr: {type(optimizer).__name__}"
+                )
+            lr = float(lr)
         self.steps.append(
             RecordedStep(
                 iteration,
@@ -513,13 +529,24 @@ class TrainingRecorder:
         return explorer, sources
 
     def save(self, path: str | Path) -> Path:
-        """Write the page to ``path`` (UTF-8, whole or not at all) and return the path."""
+        """Write the page to ``path`` (UTF-8, whole or not at all) and return the path.
+
+        >>> import pathlib, random, tempfile
+        >>> from micrograd.nn import MLP
+        >>> recorder = TrainingRecorder(MLP(2, [2, 1], rng=random.Random(0)), [[0.0, 1.0]], [1.0])
+        >>> recorder.record(0.5)
+        >>> recorder.save(pathlib.Path(tempfile.mkdtemp()) / "run.html").read_text()[:15]
+        '<!DOCTYPE html>'
+        """
         path = Path(path)
         write_text(path, _safe(self.page()))
         return path
 
     def _repr_html_(self) -> str:
-        """Jupyter shows the page in an iframe whose ``srcdoc`` holds it (sandboxed)."""
+        """Jupyter shows the page in an iframe whose ``srcdoc`` holds it.  Its sandbox allows
+        scripts and the notebook's origin: the page reaches into its own explorer's frame,
+        which a sandbox without the origin would make a stranger (the page runs no code but
+        its own, and escapes every name)."""
         return (
             f'<iframe srcdoc="{html.escape(_safe(self.page()), quote=True)}" '
             'sandbox="allow-scripts allow-same-origin" '
