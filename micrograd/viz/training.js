@@ -287,6 +287,7 @@
       shape.setAttribute("class", "point" + (openedPoint === i ? " open" : ""));
       shape.setAttribute("fill", fillColour);
       shape.dataset.i = String(i);
+      if (openedPoint === i) make("circle", { cx: sx, cy: sy, r: 10, class: "ring" }, pointLayer);
       if (info.misclassified) {
         make("path", { d: `M${sx - 4} ${sy - 4}L${sx + 4} ${sy + 4}M${sx - 4} ${sy + 4}L${sx + 4} ${sy - 4}`, class: "miss" }, pointLayer);
       }
