@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 from micrograd import trace
 from micrograd.engine import POW, Value
-from micrograd.floats import as_float, power, sigmoid, sign
+from micrograd.floats import as_float, first_largest, power, sigmoid, sign
 from micrograd.op import Op
 from micrograd.traversal import BY_HAND, postorder, tree_walk
 
@@ -94,6 +94,18 @@ def _linear_slopes(a: list[str]) -> list[str]:
     return [*a[n : 2 * n], *a[:n], "1.0"]
 
 
+def _max_line(a: list[str], out: str, spare: str) -> list[str]:
+    # max_of's arithmetic: the first largest operand (its index in the spare slot), NaN if
+    # any operand is NaN.
+    values = f"({a[0]},)" if len(a) == 1 else f"({', '.join(a)})"
+    return [f"{out} = {values}[{spare}] if ({spare} := first_largest({values})) >= 0 else nan"]
+
+
+def _max_slopes(n: int, spare: str) -> list[str]:
+    # max's rule: 1.0 for the chosen operand, 0.0 for the others, NaN for all if out is NaN.
+    return [f"(1.0 if {spare} == {i} else 0.0 if {spare} >= 0 else nan)" for i in range(n)]
+
+
 EXPRESSIONS: dict[str, Callable[[list[str], str, str], Code]] = {
     "add": lambda a, o, s: Code([f"{o} = {a[0]} + {a[1]}"], ["1.0", "1.0"]),
     "sub": lambda a, o, s: Code([f"{o} = {a[0]} - {a[1]}"], ["1.0", "-1.0"]),
@@ -121,6 +133,7 @@ EXPRESSIONS: dict[str, Callable[[list[str], str, str], Code]] = {
         (f"r = {_RELU_SLOPE.format(o)}",),
     ),
     "sum": lambda a, o, s: Code(_sum_lines("0.0", a, o), ["1.0"] * len(a)),
+    "max": lambda a, o, s: Code(_max_line(a, o, s), _max_slopes(len(a), s)),
 }
 """How the code of a tape writes each op of :data:`micrograd.engine.OPS`, by name."""
 
@@ -155,13 +168,14 @@ _NAMESPACE = {
     "pow_rule": POW.derivative,
     "sigmoid": sigmoid,
     "sign": sign,
+    "first_largest": first_largest,
     "custom": custom,
 }
 _IMPORTS = """\
 from math import cos, exp, inf, log, nan, sin, tanh
 
 from micrograd.engine import OPS
-from micrograd.floats import power, sigmoid, sign
+from micrograd.floats import first_largest, power, sigmoid, sign
 from micrograd.tape import custom
 
 pow_rule = OPS["pow"].derivative
@@ -174,6 +188,10 @@ def _literal(x: float) -> str:
         return "nan"
     text = repr(x) if not math.isinf(x) else "inf" if x > 0 else "-inf"
     return f"({text})" if text.startswith("-") else text
+
+
+_SPARE = {"pow", "max"}
+"""Ops whose code takes a second slot: pow's rule tuple, max's chosen index."""
 
 
 class TapeShapeError(ValueError):
@@ -289,7 +307,7 @@ class _Shape:
             slot[node] = self.size
             self.out.append(self.size)
             self.size += 1
-            if kind.custom or kind.base is POW:
+            if kind.custom or kind.base.name in _SPARE:
                 self.spare.append(self.size)
                 self.size += 1
             else:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import micrograd
 from micrograd import Value, custom_op, tape
-from micrograd.engine import OPS, linear, total
+from micrograd.engine import OPS, linear, max_of, total
 from micrograd.losses import binary_cross_entropy_with_logits, hinge, l2
 from micrograd.nn import MLP, MaxPool2d, RNNCell, unroll
 from micrograd.tape import EXPRESSIONS, TapeShapeError, record
@@ -235,13 +235,45 @@ def test_the_gpt_replays_the_same_at_the_same_numbers():
 # --- Replaying safely -----------------------------------------------------------------------
 
 
-def test_check_every_catches_max_pooling_choosing_another_input():
+def test_max_replays_the_first_largest_when_it_moves_and_never_hides_a_nan():
+    xs = [Value(v) for v in (1.0, 3.0, 3.0, 2.0)]
+    w = Value(0.5)
+    build = lambda: max_of(xs) * w + max_of([xs[0], w]) + max_of([xs[3]])
+    recorded = record(build)
+    points = [
+        (1.0, 3.0, 3.0, 2.0),  # a tie: the first of the two
+        (5.0, 3.0, 3.0, 2.0),  # the largest moves to the front
+        (1.0, 2.0, 7.0, 7.0),
+        (1.0, math.nan, 2.0, 3.0),  # NaN: the output and every slope
+        (-0.0, 0.0, -1.0, -2.0),  # -0.0 and 0.0 tie: the first wins
+        (math.inf, 1.0, math.inf, -math.inf),
+    ]
+    for point in points:
+        for x, v in zip(xs, point):
+            x.data = v
+        assert replayed(recorded, [*xs, w]) == rebuilt(build, [*xs, w])
+
+
+def test_max_pooling_replays_when_the_largest_moves():
     image = [[Value(v) for v in row] for row in [[1.0, 2.0], [3.0, 4.0]]]
     w = Value(0.5)
     pool = MaxPool2d(2)
-    recorded = record(lambda: pool([image])[0][0][0] * w, check_every=2)
+    build = lambda: pool([image])[0][0][0] * w
+    recorded = record(build, check_every=1)  # the shape holds: every replay checks it
+    pixels = [v for row in image for v in row]
+    for largest in range(4):
+        for k, v in enumerate(pixels):
+            v.data = 10.0 if k == largest else float(k)
+        assert replayed(recorded, [*pixels, w]) == rebuilt(build, [*pixels, w])
+
+
+def test_check_every_catches_a_choice_made_in_python():
+    xs = [Value(1.0), Value(2.0)]
+    w = Value(0.5)
+    # Python's max returns one of the Values: the graph's shape follows the numbers
+    recorded = record(lambda: max(xs, key=lambda v: v.data) * w, check_every=2)
     recorded.forward()  # 1: no check yet
-    image[0][0].data = 10.0  # the largest moves: the graph would take another input
+    xs[0].data = 10.0  # the largest moves: the graph would take another input
     with pytest.raises(TapeShapeError, match=r"the graph's shape changed at node 1 of 1"):
         recorded.forward()
 
