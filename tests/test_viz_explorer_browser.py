@@ -442,33 +442,170 @@ def test_the_engines_max_is_recomputed_when_the_largest_moves(browser, folder):
         assert_states_equal(opened.states(), python_states(moved), explore(moved).texts)
 
 
-def test_at_1280_by_800_the_current_node_and_its_operands_stay_in_view(browser, folder):
+# --- The layout at 1280×800 (issue 22 part 4) ---------------------------------------------
+
+IN_PANE = """(pane) => {
+    const box = document.getElementById(pane).getBoundingClientRect();
+    const inside = (r) => r.left >= box.left - 1 && r.right <= box.right + 1 &&
+        r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+    return inside;
+}"""
+# The current node and the operands it reads or passes to, each inside the pane.
+LIT_INSIDE = f"""() => {{
+    const inside = ({IN_PANE})('graph');
+    const lit = document.querySelectorAll('#graph g.current[data-n], #graph g.source');
+    return lit.length > 0 && Array.from(lit).every((g) => inside(g.getBoundingClientRect()));
+}}"""
+# The whole picture inside the pane, and its text's size on the screen in px.
+WHOLE = f"""(pane) => {{
+    const inside = ({IN_PANE})(pane);
+    const svg = document.querySelector('#' + pane + ' svg');
+    const text = svg.querySelector('text');
+    const size = (parseFloat(text.getAttribute('font-size')) ||
+        parseFloat(getComputedStyle(text).fontSize)) * text.getScreenCTM().a;
+    const parts = svg.querySelectorAll('g[data-n], g[data-o], g.edge, circle, rect, line');
+    return {{whole: Array.from(parts).every((g) => inside(g.getBoundingClientRect())), size}};
+}}"""
+
+
+def karpathys_neuron():
     x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
     x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
     b = Value(6.8813735870195432, label="b")
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.label = "o"
-    explorer = explore(o, params=[w1, w2, b], lr=0.1)
-    explorer.save(folder / "view.html")
+    return o, [w1, w2, b]
+
+
+def small_graphs():
+    """Graphs of at most 30 Values a learner meets: the CLI's tanh(x * w + b), Karpathy's
+    neuron, the worked example's 2-2-1 network op by op (30 Values), and a chain 30 deep."""
+    x, w, b = Value(0.5, label="x"), Value(-2.0, label="w"), Value(2.0, label="b")
+    out = (x * w + b).tanh()
+    out.label = "out"
+    chain = Value(0.3, label="x")
+    for k in range(29):
+        chain = chain * 1.01 if k % 2 else chain + 0.5
+    loss, (ws, bs), _ = worked_example.network()
+    return {
+        "tanh": (out, [w, b]),
+        "neuron": karpathys_neuron(),
+        "worked": (loss, [*ws, *bs]),
+        "chain": (chain, []),
+    }
+
+
+def at_1280_by_800(browser, explorer, path):
+    explorer.save(path)
     page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(path.as_uri())
+    return page
+
+
+def assert_lit_in_view_at_every_position(page, stride=1):
+    last = page.evaluate("micrograd.steps()")
+    for k in [*range(0, last + 1, stride), last]:
+        page.evaluate(f"micrograd.goto({k})")
+        if page.evaluate("document.querySelector('#graph g.current[data-n]') !== null"):
+            assert page.evaluate(LIT_INSIDE), k
+
+
+@pytest.mark.parametrize("name", ["tanh", "neuron", "worked", "chain"])
+def test_a_small_graph_opens_whole_with_readable_text_and_stepping_keeps_it_in_view(
+    browser, folder, name
+):
+    root, params = small_graphs()[name]
+    assert len(node_names(root)) <= 30
+    explorer = explore(root, params=params or None, lr=0.1 if params else None)
+    page = at_1280_by_800(browser, explorer, folder / f"small-{name}.html")
     try:
-        page.goto((folder / "view.html").as_uri())
-        inside = """() => {
-            const pane = document.getElementById('graph').getBoundingClientRect();
-            const lit = document.querySelectorAll('#graph g.current[data-n], #graph g.source');
-            return Array.from(lit).every((g) => { const r = g.getBoundingClientRect();
-                return r.left >= pane.left - 1 && r.right <= pane.right + 1 &&
-                       r.top >= pane.top - 1 && r.bottom <= pane.bottom + 1; });
-        }"""
-        for k in range(explorer.steps + 1):
-            page.evaluate(f"micrograd.goto({k})")
-            assert page.evaluate(inside), k
-        font = (
-            "() => { const t = document.querySelector('#graph svg text');"
-            " return parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a; }"
-        )
-        assert page.evaluate(font) >= 10  # readable text
-        page.screenshot(path=str(folder / "view.png"))
+        assert page.evaluate("micrograd.granularity()") == "node"
+        opened = page.evaluate(WHOLE, "graph")
+        assert opened["whole"] and opened["size"] >= 10, opened
+        assert_lit_in_view_at_every_position(page)
+        page.screenshot(path=str(folder / f"small-{name}.png"))
+    finally:
+        page.close()
+
+
+@settings(max_examples=10, deadline=None)
+@given(case=expressions())
+def test_any_expression_of_at_most_30_values_opens_whole_and_readable(browser, folder, case):
+    fn, inputs = case
+    root = fn(*labelled(inputs))
+    assume(2 <= len(node_names(root)) <= 30)
+    page = at_1280_by_800(browser, explore(root), folder / "expression-view.html")
+    try:
+        opened = page.evaluate(WHOLE, "graph")
+        assert opened["whole"] and opened["size"] >= 10, opened
+        assert_lit_in_view_at_every_position(page)
+    finally:
+        page.close()
+
+
+def test_a_big_graph_opens_readable_around_its_output_and_follows_each_step(browser, folder):
+    model = MLP(2, [16, 16, 1], fused=False)
+    loss = model([Value(0.5, label="x1"), Value(-0.3, label="x2")]) ** 2
+    loss.label = "loss"
+    page = at_1280_by_800(browser, explore(loss), folder / "big-view.html")
+    try:
+        opened = page.evaluate(WHOLE, "graph")
+        assert not opened["whole"] and opened["size"] >= 10
+        output = """() => { const r = document.querySelector('#graph g[data-n="0"]')
+            .getBoundingClientRect(); return ({IN_PANE})('graph')(r); }"""
+        assert page.evaluate(output.replace("{IN_PANE}", IN_PANE))
+        assert_lit_in_view_at_every_position(page, stride=37)
+    finally:
+        page.close()
+
+
+def test_an_opened_neuron_keeps_each_step_in_view(browser, folder):
+    model = MLP(2, [16, 16, 1], fused=False)
+    loss = model([Value(0.5, label="x1"), Value(-0.3, label="x2")]) ** 2
+    page = at_1280_by_800(browser, explore(loss, model=model), folder / "open-view.html")
+    try:
+        page.evaluate("micrograd.open('layers.1.7')")
+        assert_lit_in_view_at_every_position(page)
+    finally:
+        page.close()
+
+
+def view_box(page, pane):
+    return page.evaluate(
+        f"document.querySelector('#{pane} svg').getAttribute('viewBox').split(' ').map(Number)"
+    )
+
+
+def test_the_wheel_zooms_and_dragging_pans_in_both_views_and_a_click_still_opens(browser, folder):
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    loss = model([Value(0.5, label="x1"), Value(-0.3, label="x2")]) ** 2
+    page = at_1280_by_800(browser, explore(loss, model=model), folder / "pan.html")
+    try:
+        for pane in ("network", "graph"):
+            if pane == "graph":
+                page.evaluate("micrograd.granularity('node')")
+            box = page.locator(f"#{pane}").bounding_box()
+            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            before = view_box(page, pane)
+            page.mouse.move(cx, cy)
+            page.mouse.wheel(0, -300)  # zoom in about the pointer
+            zoomed = view_box(page, pane)
+            assert zoomed[2] < before[2] and zoomed[3] < before[3], (before, zoomed)
+            # the picture's point under the pointer stays put
+            across = (cx - box["x"]) / box["width"]
+            assert zoomed[0] + across * zoomed[2] == pytest.approx(before[0] + across * before[2])
+            page.mouse.down()
+            page.mouse.move(cx + 100, cy + 40, steps=5)
+            page.mouse.up()
+            dragged = view_box(page, pane)
+            scale = box["width"] / zoomed[2]
+            assert dragged[0] == pytest.approx(zoomed[0] - 100 / scale, abs=0.5)
+            assert dragged[1] == pytest.approx(zoomed[1] - 40 / scale, abs=0.5)
+            assert dragged[2:] == zoomed[2:]
+        # back in the network view, a click (no drag) on a neuron still opens it
+        page.evaluate("micrograd.granularity('neuron')")
+        page.click("svg.network g.neuron >> nth=1 >> circle")
+        assert page.evaluate("micrograd.state().open") == "layers.0.1"
     finally:
         page.close()
 

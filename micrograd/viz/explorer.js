@@ -511,7 +511,7 @@
     $("close").hidden = !opened;
     $("granularity").textContent = `view: ${opened ? opened.n.name : granularity === "neuron" ? "neurons" : "nodes"}`;
     if (networkShown) { renderNetwork(npos); renderPanel(npos); return; }
-    if (!viewOpened) { viewOpened = true; openView(); }
+    if (!viewOpened) { viewOpened = true; nodeView.open(boxes[graph.root]); }
     const k = position;
     const state = snapshot(k);
     let largest = 0;
@@ -535,7 +535,7 @@
       // Keep the step's node and its operands in view (once per move: it lays the page out).
       if (i !== scrolledTo) {
         scrolledTo = i;
-        keepInView([boxes[i], ops[i], ...focus.parents.map((p) => boxes[p])].filter(Boolean));
+        nodeView.keepInView([boxes[i], ops[i], ...focus.parents.map((p) => boxes[p])].filter(Boolean));
       }
     }
     if (quiz.on && k > F && k <= F + B) {
@@ -544,89 +544,111 @@
     renderPanel();
   }
 
-  // --- The view: which part of the picture the pane shows (the SVG's viewBox) --------
-  // A graph whose text stays at least 10 px when shown whole is shown whole; a larger one
-  // opens at full size around the output. The wheel zooms, dragging pans.
+  // --- The view: which part of a picture its pane shows (the SVG's viewBox) ----------
+  // A picture whose text stays at least READABLE px when shown whole is shown whole (never
+  // enlarged past MOST_WHOLE); a larger one opens at full size around its output. The wheel
+  // zooms about the pointer and dragging pans, in the node view and in the network diagram.
+  const READABLE = 10, MOST_WHOLE = 1.5, MARGIN = 16;
+  function Viewport(pane, picture) {
+    const whole = picture.viewBox.baseVal;
+    const W = whole.width, H = whole.height, X0 = whole.x, Y0 = whole.y;
+    const text = picture.querySelector("text");
+    const font = (text && (Number(text.getAttribute("font-size")) || parseFloat(getComputedStyle(text).fontSize))) || 14;
+    picture.removeAttribute("width");
+    picture.removeAttribute("height");
+    const view = { x: X0, y: Y0, scale: 1 };
+    function apply() {
+      const w = pane.clientWidth || 1, h = pane.clientHeight || 1;
+      picture.setAttribute("viewBox", `${view.x} ${view.y} ${w / view.scale} ${h / view.scale}`);
+    }
+    function centreOn(cx, cy) { // a point of the picture, in its own units, to the pane's centre
+      view.x = cx - pane.clientWidth / view.scale / 2;
+      view.y = cy - pane.clientHeight / view.scale / 2;
+      apply();
+    }
+    function wholeScale() { return Math.min(pane.clientWidth / W, pane.clientHeight / H) * 0.98; }
+    function showWhole() {
+      view.scale = Math.min(MOST_WHOLE, wholeScale());
+      centreOn(X0 + W / 2, Y0 + H / 2);
+    }
+    function toPicture(x, y) { // a point on the screen, in the picture's units
+      const r = picture.getBoundingClientRect();
+      return [view.x + (x - r.left) / view.scale, view.y + (y - r.top) / view.scale];
+    }
+    function bounds(elements) {
+      const rects = elements.map((el) => el.getBoundingClientRect());
+      return {
+        left: Math.min(...rects.map((r) => r.left)), right: Math.max(...rects.map((r) => r.right)),
+        top: Math.min(...rects.map((r) => r.top)), bottom: Math.max(...rects.map((r) => r.bottom)),
+      };
+    }
+    function keepInView(elements) { // pan (and zoom out only if they cannot fit) to show them
+      if (!elements.length) return;
+      const b = bounds(elements), p = picture.getBoundingClientRect();
+      if (b.left >= p.left + MARGIN && b.right <= p.right - MARGIN && b.top >= p.top + MARGIN && b.bottom <= p.bottom - MARGIN) return;
+      const [cx, cy] = toPicture((b.left + b.right) / 2, (b.top + b.bottom) / 2);
+      const room = Math.min((p.width - 2 * MARGIN) / (b.right - b.left || 1), (p.height - 2 * MARGIN) / (b.bottom - b.top || 1));
+      if (room < 1) view.scale *= room;
+      centreOn(cx, cy);
+    }
+    function fitTo(elements) { // zoom and pan so these elements fill the pane
+      if (!elements.length) return;
+      const b = bounds(elements), p = picture.getBoundingClientRect();
+      const [cx, cy] = toPicture((b.left + b.right) / 2, (b.top + b.bottom) / 2);
+      const room = Math.min((p.width - 3 * MARGIN) / (b.right - b.left || 1), (p.height - 3 * MARGIN) / (b.bottom - b.top || 1));
+      view.scale = Math.min(MOST_WHOLE, view.scale * room);
+      centreOn(cx, cy);
+    }
+    function readable() { return font * view.scale >= READABLE; }
+    function around(element) { // full size (at least readable), centred on an element
+      const r = element.getBoundingClientRect();
+      const [cx, cy] = toPicture((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+      view.scale = Math.max(READABLE / font, 1);
+      centreOn(cx, cy);
+    }
+    function open(output) { // whole if its text stays readable, else around the output
+      view.x = X0; view.y = Y0; view.scale = 1; apply();
+      if (font * wholeScale() >= READABLE) showWhole();
+      else around(output);
+    }
+    pane.addEventListener("wheel", (event) => {
+      event.preventDefault();
+      const [px, py] = toPicture(event.clientX, event.clientY);
+      view.scale = Math.min(8, Math.max(0.02, view.scale * Math.exp(-event.deltaY * 0.0015)));
+      const r = picture.getBoundingClientRect(); // the point under the pointer stays put
+      view.x = px - (event.clientX - r.left) / view.scale;
+      view.y = py - (event.clientY - r.top) / view.scale;
+      apply();
+    }, { passive: false });
+    // A drag starts once the pointer has moved a few px, so a click still reaches a box.
+    let drag = null;
+    pane.addEventListener("pointerdown", (event) => {
+      if (event.button !== 0) return;
+      drag = { x: event.clientX, y: event.clientY, vx: view.x, vy: view.y, moved: false, id: event.pointerId };
+    });
+    pane.addEventListener("pointermove", (event) => {
+      if (drag === null) return;
+      if (!drag.moved && Math.hypot(event.clientX - drag.x, event.clientY - drag.y) < 4) return;
+      if (!drag.moved) { drag.moved = true; pane.setPointerCapture(drag.id); pane.classList.add("dragging"); }
+      view.x = drag.vx - (event.clientX - drag.x) / view.scale;
+      view.y = drag.vy - (event.clientY - drag.y) / view.scale;
+      apply();
+    });
+    const stop = () => {
+      if (drag !== null && drag.moved) { // the click that ends a drag is not a click on a box
+        pane.addEventListener("click", (e) => e.stopPropagation(), { capture: true, once: true });
+        setTimeout(() => pane.classList.remove("dragging"), 0);
+      }
+      drag = null;
+    };
+    pane.addEventListener("pointerup", stop);
+    pane.addEventListener("pointercancel", () => { drag = null; pane.classList.remove("dragging"); });
+    window.addEventListener("resize", apply);
+    return { view, apply, centreOn, showWhole, keepInView, fitTo, readable, around, open, font };
+  }
   const pane = document.getElementById("graph");
-  const whole = svg.viewBox.baseVal;
-  const W = whole.width, H = whole.height, X0 = whole.x, Y0 = whole.y;
-  const FONT = Number((svg.querySelector("text") || { getAttribute: () => 14 }).getAttribute("font-size")) || 14;
-  svg.removeAttribute("width");
-  svg.removeAttribute("height");
-  const view = { x: X0, y: Y0, scale: 1 };
-  function applyView() {
-    const w = pane.clientWidth || 1, h = pane.clientHeight || 1;
-    svg.setAttribute("viewBox", `${view.x} ${view.y} ${w / view.scale} ${h / view.scale}`);
-  }
-  function centreOn(cx, cy) { // a point of the picture, in its own units, to the pane's centre
-    view.x = cx - pane.clientWidth / view.scale / 2;
-    view.y = cy - pane.clientHeight / view.scale / 2;
-    applyView();
-  }
-  function showWhole() {
-    view.scale = Math.min(pane.clientWidth / W, pane.clientHeight / H) * 0.98;
-    centreOn(X0 + W / 2, Y0 + H / 2);
-  }
-  function toPicture(x, y) { // a point on the screen, in the picture's units
-    const r = svg.getBoundingClientRect();
-    return [view.x + (x - r.left) / view.scale, view.y + (y - r.top) / view.scale];
-  }
-  function keepInView(elements) {
-    if (!elements.length) return;
-    const rects = elements.map((el) => el.getBoundingClientRect());
-    const left = Math.min(...rects.map((r) => r.left)), right = Math.max(...rects.map((r) => r.right));
-    const top = Math.min(...rects.map((r) => r.top)), bottom = Math.max(...rects.map((r) => r.bottom));
-    const p = svg.getBoundingClientRect(), margin = 16;
-    if (left >= p.left + margin && right <= p.right - margin && top >= p.top + margin && bottom <= p.bottom - margin) return;
-    const [cx, cy] = toPicture((left + right) / 2, (top + bottom) / 2);
-    const room = Math.min((p.width - 2 * margin) / (right - left || 1), (p.height - 2 * margin) / (bottom - top || 1));
-    if (room < 1) view.scale *= room; // too big to fit as it is: zoom out until it does
-    centreOn(cx, cy);
-  }
+  const nodeView = Viewport(pane, svg);
   let viewOpened = false;
-  function fitTo(elements) { // zoom and pan so these elements fill the pane
-    if (!elements.length) return;
-    const rects = elements.map((el) => el.getBoundingClientRect());
-    const left = Math.min(...rects.map((r) => r.left)), right = Math.max(...rects.map((r) => r.right));
-    const top = Math.min(...rects.map((r) => r.top)), bottom = Math.max(...rects.map((r) => r.bottom));
-    const p = svg.getBoundingClientRect(), margin = 24;
-    const [cx, cy] = toPicture((left + right) / 2, (top + bottom) / 2);
-    const room = Math.min((p.width - 2 * margin) / (right - left || 1), (p.height - 2 * margin) / (bottom - top || 1));
-    view.scale = Math.min(2, view.scale * room);
-    centreOn(cx, cy);
-  }
-  function openView() {
-    const fit = Math.min(pane.clientWidth / W, pane.clientHeight / H) * 0.98;
-    if (FONT * fit >= 10) { showWhole(); return; }
-    view.scale = Math.max(10 / FONT, 1);
-    const root = boxes[graph.root].getBoundingClientRect(); // around the output
-    view.x = X0; view.y = Y0; applyView();
-    const [cx, cy] = toPicture((root.left + root.right) / 2, (root.top + root.bottom) / 2);
-    centreOn(cx, cy);
-  }
-  pane.addEventListener("wheel", (event) => {
-    event.preventDefault();
-    const [px, py] = toPicture(event.clientX, event.clientY);
-    const factor = Math.exp(-event.deltaY * 0.0015);
-    view.scale = Math.min(8, Math.max(0.02, view.scale * factor));
-    const r = svg.getBoundingClientRect(); // the point under the cursor stays put
-    view.x = px - (event.clientX - r.left) / view.scale;
-    view.y = py - (event.clientY - r.top) / view.scale;
-    applyView();
-  }, { passive: false });
-  let drag = null;
-  pane.addEventListener("pointerdown", (event) => {
-    drag = { x: event.clientX, y: event.clientY, vx: view.x, vy: view.y };
-    pane.setPointerCapture(event.pointerId);
-  });
-  pane.addEventListener("pointermove", (event) => {
-    if (drag === null) return;
-    view.x = drag.vx - (event.clientX - drag.x) / view.scale;
-    view.y = drag.vy - (event.clientY - drag.y) / view.scale;
-    applyView();
-  });
-  pane.addEventListener("pointerup", () => { drag = null; });
-  window.addEventListener("resize", applyView);
 
   // --- Quiz: each backward step's results stay hidden until the learner types them ----
   // In the node view, one question per edge: the parent's gradient after the step. In the
@@ -896,11 +918,14 @@
     return fill(NT[flag], { name: n.name, f: n.activation, net: write(net), s: write(sl) });
   }
   // A neuron's backward step: dL/dout, f'(net), δ, each weight's gradient and (for a layer's
-  // last neuron) the layer as vectors. One set of numbers for the whole text, so a number
-  // reads the same wherever it appears, and every printed equation holds.
+  // last neuron) the layer as vectors. dL/dout, f'(net) and δ are one set of numbers, so they
+  // read the same in the lines that carry them; each weight's line and the vectors have their
+  // own (δ shared by every weight's line would need the figures of the hardest of them all).
+  // With hidden (the quiz), δ and what gives it away (each dL/dw, the layer's norm) are "?".
   function backwardLines(n, hidden) {
     const data = forward.data, m = n.weights.length, lines = [];
-    const out = data[n.out], delta = deltaOf(n);
+    const delta = deltaOf(n);
+    const veil = (write, secret) => (place, operand) => (hidden && secret.includes(place) ? "?" : write(place, operand));
     const next = n.l + 1 < NET.layers.length ? neurons.filter((k) => k.l === n.l + 1) : null;
     const numbers = Numbers();
     const mine = slopePlaces(numbers, n);
@@ -910,19 +935,7 @@
       pairs = next.map((k) => [numbers.add(data[k.weights[n.j]]), numbers.add(deltaOf(k))]);
       numbers.equation(gp, pairs.flat(), (...ys) => { let acc = 0; for (let t = 0; t < ys.length; t += 2) acc += ys[t] * ys[t + 1]; return acc; });
     }
-    const xs = [], gws = [];
-    for (let i = 0; i < m; i++) { // each weight's gradient: δ × its input
-      const x = inputValue(n.l, i);
-      xs.push(numbers.add(x));
-      gws.push(numbers.add(delta * x));
-      numbers.equation(gws[i], [dp, xs[i]], (a, b) => a * b);
-    }
-    const layer = neurons.filter((k) => k.l === n.l);
-    const vectors = n === layer[layer.length - 1] ? matrixPlaces(numbers, n.l, layer, n, mine) : null;
-    const fitted = numbers.fit();
-    // in the quiz, δ and the numbers that give it away (each dL/dw, the layer's norm) are "?"
-    const secret = new Set(hidden ? [dp, ...gws, ...(vectors ? [vectors.norm] : [])] : []);
-    const write = (place, operand) => (secret.has(place) ? "?" : fitted(place, operand));
+    const write = veil(numbers.fit(), [dp]);
     if (next === null) lines.push(fill(NT.from_loss, { name: n.name, root: rootName, g: write(gp) }));
     else {
       const terms = pairs.map(([w, d]) => fill(NT.term, { w: write(w, true), x: write(d, true) })).join(NT.between_terms);
@@ -931,12 +944,22 @@
     const fields = { f: n.activation, out: write(mine.out, true), net: write(mine.net), s: write(sl), compare: netOf(n) > 0 ? ">" : "≤" };
     lines.push(fill(NT.slope[n.activation], fields));
     lines.push(fill(NT.delta, { root: rootName, s: write(sl, true), g: write(gp, true), delta: write(dp) }));
-    for (let i = 0; i < m; i++) {
-      lines.push(fill(NT.weight, { root: rootName, w: nodes[n.weights[i]].name, input: inputName(n.l, i), delta: write(dp, true), x: write(xs[i], true), g: write(gws[i]) }));
+    for (let i = 0; i < m; i++) { // each weight's gradient: δ × its input
+      const own = Numbers(), x = inputValue(n.l, i);
+      const d = own.add(delta), xp = own.add(x), gw = own.add(delta * x);
+      own.equation(gw, [d, xp], (a, b) => a * b);
+      const w = veil(own.fit(), [d, gw]);
+      lines.push(fill(NT.weight, { root: rootName, w: nodes[n.weights[i]].name, input: inputName(n.l, i), delta: w(d, true), x: w(xp, true), g: w(gw) }));
     }
     if (n.bias !== null) lines.push(fill(NT.bias, { root: rootName, b: nodes[n.bias].name, delta: write(dp) }));
     for (const flag of flagsOf(n)) lines.push(flagLine(n, flag, write, mine.net, sl));
-    if (vectors !== null) lines.push(...matrixLines(n.l, next, write, vectors));
+    const layer = neurons.filter((k) => k.l === n.l);
+    if (n === layer[layer.length - 1]) { // the layer as vectors
+      const own = Numbers();
+      const each = layer.map((k) => slopePlaces(own, k)), norm = own.add(layerNorm(n.l));
+      const w = veil(own.fit(), [each[each.length - 1].delta, norm]);
+      lines.push(...matrixLines(n.l, next, w, { each, norm, rows: layer.length, cols: layer[0].weights.length }));
+    }
     return lines;
   }
   // A neuron's dL/dout, out, net, f'(net) and δ as places of numbers, with their equations:
@@ -949,10 +972,6 @@
     const delta = numbers.add(deltaOf(k));
     numbers.equation(delta, [s, g], (a, b) => a * b);
     return { g, out: o, net, s, delta };
-  }
-  function matrixPlaces(numbers, l, layer, n, mine) { // the layer's backward as vectors
-    const each = layer.map((k) => (k === n ? mine : slopePlaces(numbers, k)));
-    return { each, norm: numbers.add(layerNorm(l)), rows: layer.length, cols: layer[0].weights.length };
   }
   function matrixLines(l, next, write, vectors) {
     const fields = {
@@ -967,7 +986,8 @@
   // --- The network diagram: inputs, one column per layer, one circle per neuron ----------
   const SVGNS = svg.namespaceURI; // the graph's picture is SVG too
   const netPane = document.getElementById("network");
-  let diagram = null; // built on first show, at the pane's size
+  let diagram = null; // built on first show, to fill the pane or more (then it pans and zooms)
+  let netView = null;
   function make(tag, attrs, parent) {
     const el = document.createElementNS(SVGNS, tag);
     for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, String(value));
@@ -975,14 +995,17 @@
     return el;
   }
   function buildDiagram() {
-    const w = Math.max(netPane.clientWidth, 400), h = Math.max(netPane.clientHeight, 300);
-    const root = make("svg", { viewBox: `0 0 ${w} ${h}`, class: "network" }, netPane);
     const columns = [NET.inputs.map((x) => ({ name: x.name })), ...NET.layers.map((layer, l) => neurons.filter((n) => n.l === l)), [{ name: rootName }]];
     const top = 44, bottom = 40, left = 60, right = 150;
-    const dx = (w - left - right) / (columns.length - 1);
     const most = Math.max(...columns.map((c) => c.length));
-    const radius = Math.max(6, Math.min(16, (h - top - bottom) / most * 0.28));
-    const gap = Math.min(110, (h - top - bottom) / Math.max(1, most - 1));
+    // a circle's three lines of text need 44 px, its labels 190 px across: a bigger network
+    // is drawn bigger than the pane, and opens around its output
+    const paneW = Math.max(netPane.clientWidth, 400), paneH = Math.max(netPane.clientHeight, 300);
+    const gap = Math.max(44, Math.min(110, (paneH - top - bottom) / Math.max(1, most - 1)));
+    const dx = Math.max(190, (paneW - left - right) / (columns.length - 1));
+    const w = left + right + dx * (columns.length - 1), h = Math.max(paneH, top + bottom + gap * (most - 1));
+    const root = make("svg", { viewBox: `0 0 ${w} ${h}`, class: "network" }, netPane);
+    const radius = Math.max(6, Math.min(16, gap * 0.28));
     const place = columns.map((c, col) => c.map((_, r) => [left + col * dx, top + (h - top - bottom) / 2 + (r - (c.length - 1) / 2) * gap]));
     const edgeLayer = make("g", {}, root), nodeLayer = make("g", {}, root);
     const edges = []; // {el, from: [col, r], n, i}
@@ -1018,6 +1041,8 @@
     const legend = make("text", { x: 8, y: h - 10, class: "legend" }, root);
     legend.textContent = NT.legend;
     diagram = { root, edges, cells };
+    netView = Viewport(netPane, root);
+    netView.open(cells[cells.length - 1].g);
   }
 
   function renderNetwork(k) {
@@ -1127,15 +1152,14 @@
       for (const e of edgesInto[i]) e.el.classList.add("mine");
     }
     svg.classList.add("opened");
+    pane.hidden = false; // laid out, so the neuron's nodes can be measured
+    netPane.hidden = true;
+    if (!viewOpened) { viewOpened = true; nodeView.open(boxes[graph.root]); }
+    // its nodes and inputs fill the pane; too many to read so: readable, around the step's node
+    nodeView.fitTo([...n.nodes, ...n.weights, ...inputs].flatMap((i) => [boxes[i], ops[i]]).filter(Boolean));
+    if (!nodeView.readable()) nodeView.around(boxes[focusOf(position).node]);
     scrolledTo = -1;
     render();
-    fitTo([...n.nodes, ...n.weights].flatMap((i) => [boxes[i], ops[i]]).filter(Boolean));
-    if (FONT * view.scale < 11) { // too small to read whole: readable, around the step's node
-      const c = boxes[focusOf(position).node].getBoundingClientRect();
-      const [cx, cy] = toPicture((c.left + c.right) / 2, (c.top + c.bottom) / 2);
-      view.scale = 11 / FONT;
-      centreOn(cx, cy);
-    }
     return name;
   }
   function closeNeuron() {
@@ -1261,7 +1285,7 @@
     $("play").addEventListener("click", play);
     // A graph that fits the window without shrinking its text much is shown whole;
     // a bigger one starts at full size, where its text stays readable.
-    $("zoom").addEventListener("click", () => { if (!pane.hidden) showWhole(); });
+    $("zoom").addEventListener("click", () => (pane.hidden ? netView : nodeView).showWhole());
     $("quiz").addEventListener("click", () => setQuiz(!quiz.on));
     $("ask").addEventListener("submit", (event) => {
       event.preventDefault();

@@ -52,7 +52,7 @@ from micrograd import engine, trace
 from micrograd.engine import Value, no_grad
 from micrograd.files import write_text
 from micrograd.trace import STEP_TEXT, Numbers, node_names
-from micrograd.viz.graph import draw_dot, to_svg
+from micrograd.viz.graph import draw_dot, levels, to_svg
 from micrograd.viz.network import Network, find_network, node_names_of
 
 __all__ = ["Explorer", "explore"]
@@ -219,8 +219,56 @@ def _asset(name: str) -> str:
     return resources.files("micrograd.viz").joinpath(name).read_text(encoding="utf-8")
 
 
+PANE = (900, 724)
+"""The graph's pane, in px, in a 1280×800 window (the side panel takes 380 px, the bars 76):
+the picture is laid out to be read whole there when it can be."""
+READABLE = 10
+"""The smallest text, in px, that the page shows a whole graph at; a graph that would need
+smaller opens around its output at full size instead."""
+WRAP_MAX = 200
+"""Graphs of more Values than this are not laid out again in rows: they cannot be read whole."""
+_FIT = 0.98  # the page shows a whole picture at 98% of the pane (explorer.js, showWhole)
+
+
+def _picture_size(svg: str) -> tuple[float, float, float]:
+    """The picture's width and height, and its text's size, in its own units."""
+    tree = ET.fromstring(svg.encode())
+    _, _, width, height = (float(x) for x in tree.get("viewBox", "0 0 1 1").split())
+    font = next((float(t.get("font-size", 14)) for t in tree.iter(f"{_S}text")), 14.0)
+    return width, height, font
+
+
+def _readable_scale(svg: str) -> float:
+    """The size in px of the picture's text when the page shows it whole in :data:`PANE`."""
+    width, height, font = _picture_size(svg)
+    return font * min(PANE[0] / width, PANE[1] / height) * _FIT
+
+
+def _picture(root: Value, names: dict[Value, str], max_nodes: int) -> str:
+    """The picture the page shows: compact boxes, and a deep graph that is too wide to read
+    whole in one row wrapped into rows, as many as suit the pane's shape (and one either
+    side of that); the layout whose text comes out largest."""
+    svg = to_svg(draw_dot(root, max_nodes=max_nodes, names=names, compact=True))
+    best = (_readable_scale(svg), svg)
+    if best[0] >= READABLE or len(names) > WRAP_MAX:
+        return svg
+    width, height, _ = _picture_size(svg)
+    # r rows are about width / r wide and height × r high: they fit the pane best at
+    rows = round(math.sqrt(PANE[1] * width / (PANE[0] * height)))
+    depth = max(levels(root).values(), default=0) + 1
+    tried = set()
+    for r in range(max(2, rows - 1), rows + 3):
+        wrap = -(-depth // r)  # levels per row
+        if wrap < 2 or wrap in tried:
+            continue
+        tried.add(wrap)
+        svg = to_svg(draw_dot(root, max_nodes=max_nodes, names=names, compact=True, wrap=wrap))
+        best = max(best, (_readable_scale(svg), svg), key=lambda pair: pair[0])
+    return best[1]
+
+
 def _graph_svg(root: Value, names: dict[Value, str], max_nodes: int) -> str:
-    """The draw_dot picture as inline SVG, its parts tagged for the script.
+    """The picture (see :func:`_picture`) as inline SVG, its parts tagged for the script.
 
     draw_dot names Value i ``v{i}`` (in node_names order) and its op ``v{i}_op``;
     here they become ``data-n="i"`` and ``data-o="i"``, the edges ``data-e``
@@ -228,8 +276,7 @@ def _graph_svg(root: Value, names: dict[Value, str], max_nodes: int) -> str:
     comments go, to keep the page small; ElementTree writes the text back
     escaped, so a label shows literally.
     """
-    dot = draw_dot(root, max_nodes=max_nodes, names=names)
-    tree = ET.fromstring(to_svg(dot).encode())
+    tree = ET.fromstring(_picture(root, names, max_nodes).encode())
     index = {f"v{i}": i for i in range(len(names))}
     for group in tree.iter(f"{_S}g"):
         title = group.find(f"{_S}title")
@@ -238,6 +285,8 @@ def _graph_svg(root: Value, names: dict[Value, str], max_nodes: int) -> str:
         key = title.text or ""
         group.remove(title)
         kind = group.get("class")
+        if not all(end.removesuffix("_op") in index for end in key.split("->")):
+            continue  # not a Value, an op or an edge between them (a wrapped layout's spine)
         group.attrib.pop("id", None)
         if kind == "node":
             if key.endswith("_op"):
@@ -247,7 +296,12 @@ def _graph_svg(root: Value, names: dict[Value, str], max_nodes: int) -> str:
             texts = group.findall(f"{_S}text")
             texts[-2].set("class", "d")
             texts[-1].set("class", "g")
-            cast(ET.Element, group.find(f"{_S}polygon")).set("class", "f")
+            box = cast(ET.Element, group.find(f"{_S}polygon"))  # the box's background
+            box.set("class", "f")
+            xs = [float(point.split(",")[0]) for point in box.get("points", "").split()]
+            for text in texts:  # centred, so a number the page writes stays in the middle
+                text.set("text-anchor", "middle")
+                text.set("x", f"{(min(xs) + max(xs)) / 2:.2f}")
         elif kind == "edge":
             source, target = key.split("->")
             if target.endswith("_op"):

@@ -37,6 +37,7 @@ neither, it raises :class:`RendererNotFound` saying how to install one, and ``.d
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 import os
 import re
@@ -68,6 +69,7 @@ __all__ = [
     "draw_dot",
     "find_renderer",
     "jupyter_bundle",
+    "levels",
     "render",
     "show_in_ipython",
     "step_bundle",
@@ -155,6 +157,9 @@ def draw_dot(
     highlight: Iterable[Value] = (),
     legend: bool = False,
     names: Mapping[Any, Any] | None = None,
+    *,
+    compact: bool = False,
+    wrap: int | None = None,
 ) -> graphviz.Digraph:
     """The computation graph of ``root`` as a :class:`graphviz.Digraph`.
 
@@ -168,6 +173,12 @@ def draw_dot(
         names: names for some or all Values, ``{value: name}`` or ``{name: value}``
             (``dict(model.named_parameters())``); the others get the names that steps
             and traces use (see :func:`~micrograd.trace.node_names`).
+        compact: each box stacks its name, data and grad, ops are small circles and
+            the gaps are tight: about a third of the width (the explorer draws so).
+        wrap: lay a deep graph out in rows of this many levels, as text wraps: a
+            Value's level is one past its latest operand's (a leaf sits just before
+            its first use), and an edge into a later row is drawn without pulling
+            the rows together.  None (default): one row, however deep.
 
     Node names come from the traversal order (v0 is root), so the same graph
     gives the same DOT source in any process.
@@ -178,9 +189,18 @@ def draw_dot(
     >>> w = Value(0.5)
     >>> "{ weight |" in draw_dot(w * 2, names={"weight": w}).source
     True
+    >>> y = Value(1.0, label="x")
+    >>> for _ in range(5):
+    ...     y = y.tanh()
+    >>> draw_dot(y, compact=True, wrap=3).source.count("constraint=false")  # rows of 3 levels
+    1
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+    if wrap is not None and (isinstance(wrap, bool) or not isinstance(wrap, int) or wrap < 1):
+        raise ValueError(
+            f"draw_dot: wrap must be a whole number of levels, 1 or more, got {wrap!r}"
+        )
     shown = node_names(root, names)  # the names given, labels, or names such as mul2
     if len(shown) > max_nodes:
         raise ValueError(
@@ -192,33 +212,51 @@ def draw_dot(
     ids = {v: f"v{i}" for i, v in enumerate(values)}
     marked = set(highlight)
     largest = max((abs(v.grad) for v in values if math.isfinite(v.grad)), default=0.0)
+    row = {v: 0 for v in values}
+    if wrap is not None:
+        row = {v: level // wrap for v, level in levels(root).items()}
+        values.sort(key=lambda v: row[v])  # stable: a row's Values first, so rows stack in order
 
-    dot = _drawing_class()(graph_attr={"rankdir": rankdir})
+    graph_attr = {"rankdir": rankdir}
+    if compact:
+        graph_attr.update(nodesep="0.12", ranksep="0.2")
+    if wrap is not None:  # right angles: an edge into the next row runs back along the gap
+        graph_attr.update(splines="ortho")
+    dot = _drawing_class()(graph_attr=graph_attr)
     dot.attr("node", fontname="Helvetica", fontsize="11")
+    small = {"margin": "0.02", "width": "0.3", "height": "0.3"} if compact else {}
     for v in values:
-        label = f"{{ {escape_label(shown[v])} | data {_number(v.data)} | grad {_number(v.grad)} }}"
         style = {"penwidth": "3", "color": "#e0a000"} if v in marked else {}
-        dot.node(
-            ids[v],
-            label=label,
-            shape="record",
-            style="filled",
-            fillcolor=_grad_colour(v.grad, largest),
-            **style,
-        )
+        if compact:  # a table, not a record: Graphviz cannot route an edge within a rank to one
+            dot.node(ids[v], label=_stacked_label(shown[v], v, largest, v in marked), shape="plain")
+        else:
+            fields = f"{escape_label(shown[v])} | data {_number(v.data)} | grad {_number(v.grad)}"
+            dot.node(
+                ids[v],
+                label=f"{{ {fields} }}",
+                shape="record",
+                style="filled",
+                fillcolor=_grad_colour(v.grad, largest),
+                **style,
+            )
         if v.parents:
             op_name = ids[v] + "_op"
             # The op lights up only when the step is at this node (its parents marked too).
             op_style = style if any(p in marked for p in v.parents) else {}
-            dot.node(op_name, label=escape_label(_op_text(v)), shape="oval", **op_style)
+            dot.node(op_name, label=escape_label(_op_text(v)), shape="oval", **small, **op_style)
             dot.edge(op_name, ids[v], **op_style)
+            # compact: an op's many leaves stand in columns of at most _COLUMN, not one tall one
+            leaves = list(dict.fromkeys(p for p in v.parents if not p.parents))
+            columns = min(_COLUMNS, -(-len(leaves) // _COLUMN)) if compact else 1
             for parent in v.parents:
                 both = v in marked and parent in marked
-                dot.edge(
-                    ids[parent],
-                    op_name,
-                    **({"penwidth": "3", "color": "#e0a000"} if both else {}),
-                )
+                lit = {"penwidth": "3", "color": "#e0a000"} if both else {}
+                loose = {"constraint": "false"} if row[parent] != row[v] else {}
+                if columns > 1 and not parent.parents:
+                    loose["minlen"] = str(1 + leaves.index(parent) % columns)
+                dot.edge(ids[parent], op_name, **lit, **loose)
+    if wrap is not None:
+        _stack_rows(dot, values, ids, row)
     if legend:
         dot.attr(
             label="fill: blue = positive grad, red = negative, white = 0; deeper = larger |grad|",
@@ -226,6 +264,86 @@ def draw_dot(
             fontsize="10",
         )
     return dot
+
+
+def _stack_rows(
+    dot: Any, values: list[Value], ids: dict[Value, str], row: dict[Value, int]
+) -> None:
+    """Rows one under the other, in order: an invisible spine of one point per row, all in
+    the first rank and joined in order (Graphviz keeps such a chain's order across the rank),
+    each tied to its row's first Values so the row stays beside it."""
+    rows = sorted(set(row.values()))
+    if len(rows) < 2:
+        return
+    heads: dict[int, list[Value]] = {}
+    for v in values:
+        if not v.parents or all(row[p] != row[v] for p in v.parents):
+            heads.setdefault(row[v], []).append(v)  # where the row starts
+    with dot.subgraph() as spine:
+        spine.attr(rank="min")
+        for r in rows:
+            spine.node(f"row{r}", shape="point", style="invis", width="0", height="0")
+        for above, below in itertools.pairwise(rows):
+            spine.edge(f"row{above}", f"row{below}", style="invis")
+    for r in rows:
+        for v in heads.get(r, []):
+            dot.edge(f"row{r}", ids[v] if not v.parents else ids[v] + "_op", style="invis")
+
+
+_COLUMN = 6  # the most leaves of one op that a compact drawing stacks in one column...
+_COLUMNS = 4  # ...while it has at most this many columns of them (a long sum stays quick)
+
+
+def _stacked_label(name: str, v: Value, largest: float, marked: bool) -> str:
+    """A compact box as a Graphviz HTML-like label: name, data and grad, one above the other."""
+    text = html_escape(_NOT_XML.sub("\ufffd", str(name)), quote=True)
+    border = 'BORDER="3" COLOR="#e0a000"' if marked else 'BORDER="1"'
+    rows = "<HR/>".join(  # wide enough for "grad -1.235e-05", as the explorer writes numbers
+        f'<TR><TD WIDTH="72">{cell}</TD></TR>'
+        for cell in (text, f"data {_number(v.data)}", f"grad {_number(v.grad)}")
+    )
+    colour = _grad_colour(v.grad, largest)
+    return (
+        f'<<TABLE {border} CELLBORDER="0" CELLSPACING="0" CELLPADDING="1" '
+        f'BGCOLOR="{colour}">{rows}</TABLE>>'
+    )
+
+
+def levels(root: Value) -> dict[Value, int]:
+    """Each Value's level when the graph reads from its leaves to ``root``: a node one
+    past its latest non-leaf operand (1 with none), a leaf one before its first use.
+
+    >>> x = Value(2.0, label="x")
+    >>> y = (x * 3).exp() + x
+    >>> {name: levels(y)[v] for v, name in node_names(y).items()}
+    {'add1': 3, 'exp2': 2, 'mul3': 1, 'x': 0}
+    """
+    order: list[Value] = []  # each node after its operands
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        stack.extend((p, False) for p in node.parents if p not in seen)
+    level: dict[Value, int] = {}
+    first_use: dict[Value, int] = {}
+    for node in order:
+        if not node.parents:
+            continue
+        level[node] = 1 + max((level[p] for p in node.parents if p.parents), default=0)
+        for p in node.parents:
+            if not p.parents:
+                first_use[p] = min(first_use.get(p, level[node]), level[node])
+    for node in order:
+        if not node.parents:
+            level[node] = first_use.get(node, 1) - 1
+    return level
 
 
 # --- Rendering ----------------------------------------------------------------------
