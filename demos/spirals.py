@@ -5,7 +5,9 @@ has three outputs, one score (logit) per class; softmax turns them into
 probabilities and the loss is the cross-entropy of the right class.
 
 It trains on mini-batches (a few points at a time, reshuffled every epoch)
-with Adam, whose learning rate is halved every quarter of the run.
+with Adam, whose learning rate is halved every quarter of the run.  Each batch
+is loaded into the same leaves, so its graph is recorded once as a tape and
+replayed (--no-tape builds it each step: the same numbers, slower).
 
 Run it:  micrograd demo spirals --out demo-out
 (--explore also writes demo-out/spirals-training.html: the run, step by step, in a browser.)
@@ -17,13 +19,15 @@ import random
 
 from micrograd.demos import common
 
-from micrograd import no_grad
+from micrograd import Value, no_grad
 from micrograd.datasets import batches, make_spirals
 from micrograd.losses import cross_entropy
 from micrograd.nn import MLP
 from micrograd.optim import Adam, StepDecay
+from micrograd.tape import Tape, record
 
 BATCH = 32
+CLASSES = 3
 
 
 def predicted_class(logits) -> int:
@@ -40,11 +44,33 @@ def accuracy(rows_of_logits, y) -> float:
     return sum(predicted_class(row) == t for row, t in zip(rows_of_logits, y)) / len(y)
 
 
+class Batch:
+    """A mini-batch as leaves: two Values per point and a one-hot target of Values.
+
+    Loading a batch sets their ``.data``; the graph built from them has the same
+    shape for every batch of this size, so a recorded tape replays it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.points = [[Value(0.0), Value(0.0)] for _ in range(size)]
+        self.targets = [[Value(0.0) for _ in range(CLASSES)] for _ in range(size)]
+
+    def load(self, batch) -> None:
+        for (x, label), point, target in zip(batch, self.points, self.targets):
+            for leaf, coordinate in zip(point, x):
+                leaf.data = coordinate
+            for k, t in enumerate(target):
+                t.data = 1.0 if k == label else 0.0
+
+    def loss(self, model) -> Value:
+        return cross_entropy([model(point) for point in self.points], self.targets)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = common.parse(common.parser("spirals", __doc__.splitlines()[0], steps=300), argv)
 
-    X, y = make_spirals(100, classes=3, noise=0.2, seed=args.seed)
-    model = MLP(2, [32, 32, 3], rng=random.Random(args.seed), init="he")
+    X, y = make_spirals(100, classes=CLASSES, noise=0.2, seed=args.seed)
+    model = MLP(2, [32, 32, CLASSES], rng=random.Random(args.seed), init="he")
     optimizer = Adam(model.parameters(), lr=0.02)
     schedule = StepDecay(optimizer, step_size=max(1, args.steps // 4), gamma=0.5)
 
@@ -53,13 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         with no_grad():
             return accuracy([model(x) for x in X], y)
 
-    # No tape here (--no-tape changes nothing): the graph changes with the data.
-    common.say_how(
-        False,
-        ": each batch's points are folded into the graph as numbers, and cross_entropy folds "
-        "in the largest logit (a number read from the data), so no recorded tape would replay "
-        "it to the bit",
-    )
+    # Each batch is loaded into the same leaves (the points' coordinates, and their
+    # classes as one-hot targets), so every batch of a size builds the same graph: it is
+    # recorded once as a tape per size (32, and the epoch's last, smaller one) and replayed.
+    common.say_how(args.tape)
+    leaves: dict[int, Batch] = {}
+    tapes: dict[int, Tape] = {}
     # --explore: the training explorer keeps each step's numbers (a point's loss: cross-entropy).
     recorder = common.recorder(args, model, X, y, "cross_entropy", "spirals: 2-32-32-3, Adam")
     progress = common.Progress(args.steps, args.quiet)
@@ -67,17 +92,26 @@ def main(argv: list[str] | None = None) -> int:
     step, epoch = 0, 0
     while step < args.steps:
         for batch in batches(list(zip(X, y)), BATCH, seed=args.seed + epoch):
-            points, targets = [x for x, _ in batch], [t for _, t in batch]
-            logits = [model(x) for x in points]  # forward, a batch at a time
-            loss = cross_entropy(logits, targets)
+            size = len(batch)
+            if size not in leaves:
+                leaves[size] = Batch(size)
+            leaves[size].load(batch)
             optimizer.zero_grad()
-            loss.backward()  # backward
+            if not args.tape:
+                built = leaves[size].loss(model)  # forward, a batch at a time
+                built.backward()  # backward
+                loss = built.data
+            else:
+                if size not in tapes:
+                    tapes[size] = record(lambda b=leaves[size]: b.loss(model))
+                loss = tapes[size].forward()  # forward
+                tapes[size].backward()  # backward
             if recorder is not None:
                 recorder.record(loss, optimizer)  # this batch's loss, the weights that made it
             optimizer.step()  # update
             schedule.step()
-            losses.append(loss.data)
-            progress.update(step, loss.data, training_accuracy)
+            losses.append(loss)
+            progress.update(step, loss, training_accuracy)
             step += 1
             if step == args.steps:
                 break
