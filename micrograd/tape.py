@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter, itemgetter
+from types import CodeType
 from typing import Any, NamedTuple
 
 from micrograd import trace
@@ -1061,7 +1063,23 @@ def _compile(source: list[str], scope: dict[str, Any]) -> dict[str, Any]:
     namespace: dict[str, Any] = dict(_NAMESPACE)
     namespace.update(scope)
     exec(compile("\n".join(source), "<micrograd tape>", "exec"), namespace)
+    for value in namespace.values():
+        code = getattr(value, "__code__", None)
+        if code is not None and code.co_filename == "<micrograd tape>":
+            value.__code__ = _no_locations(code)
     return namespace
+
+
+def _no_locations(code: CodeType) -> CodeType:
+    """The code without its table of source positions, which takes about as many bytes as
+    the code itself and which nothing can use (there is no source file to show): each
+    instruction is marked as having no position (one byte per 8 code units), as the
+    compiler marks code it makes up.  The table's format is CPython 3.11's and later's."""
+    if sys.version_info < (3, 11):
+        return code
+    units = len(code.co_code) // 2
+    table = b"\xff" * (units // 8) + (bytes([0xF8 | (units % 8 - 1)]) if units % 8 else b"")
+    return code.replace(co_linetable=table)
 
 
 def _piece_codes(kind: _Piece, customs: dict[Op, int]) -> list[tuple[int, Code, Sequence[int]]]:
