@@ -21,6 +21,11 @@ at several lengths; the longer the wait, the less gradient reaches the first
 step.
 
 Run it:  micrograd demo bptt --out demo-out
+(--out also writes demo-out/bptt-explorer.html: part 1's first RNN on the first
+6 bits of its sequence, in the explorer's time-step view, one box per time
+step, the gradient flowing back through time box by box.  6 bits, not 20:
+the page lays out every scalar node, and 20 steps of 8 units, with 88 weights
+each used at every step, take Graphviz minutes.)
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from micrograd.backprop import grad
 from micrograd.datasets import remember_first
 from micrograd.engine import Value, total
 from micrograd.losses import binary_cross_entropy_with_logits
-from micrograd.nn import Linear, LSTMCell, RNNCell, unroll
+from micrograd.nn import Linear, LSTMCell, Module, RNNCell, unroll
 from micrograd.optim import Adam, LinearDecay
 from micrograd.tape import record
 
@@ -48,22 +53,21 @@ RUNS = 10  # random initialisations (and sequences) per curve
 LENGTHS = (5, 10, LENGTH)  # part 2's sequence lengths
 BATCH = 8  # sequences per training step
 TEST = 100  # held-out sequences per accuracy
+PAGE_LENGTH = 6  # the explorer page's sequence (see the docstring)
 
 
-class Reader:
+class Reader(Module):
     """A recurrent cell that reads the bits, and a linear readout of its last h:
-    one logit for "the first bit was 1"."""
+    one logit for "the first bit was 1".  A Module, so its parameters have names
+    (``cell.weight_hh[0][1]``, ``readout.bias[0]``): the cell's, then the readout's."""
 
     def __init__(self, kind: str, rng: random.Random) -> None:
         self.kind = kind
         if kind == "lstm":
-            self.cell = LSTMCell(1, HIDDEN, forget_bias=1.0, rng=rng)
+            self.cell: LSTMCell | RNNCell = LSTMCell(1, HIDDEN, forget_bias=1.0, rng=rng)
         else:
             self.cell = RNNCell(1, HIDDEN, rng=rng)
         self.readout = Linear(HIDDEN, 1, rng=rng)
-
-    def parameters(self) -> list[Value]:
-        return self.cell.parameters() + self.readout.parameters()
 
     def __call__(self, bits: list[int]) -> tuple[list[list[Value]], Value]:
         # Bits go in as -1 and +1: an input of 0 would reach the cell through no weight.
@@ -196,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{kind:<6} " + " ".join(f"{table[kind, n]:6.2f}" for n in LENGTHS))
 
     if args.out is not None:
-        for path in pictures(args.out, at_init, after):
+        for path in [*pictures(args.out, at_init, after), *explorer_pages(args.out, args.seed)]:
             print(f"wrote {path}")
 
     accuracies = " ".join(
@@ -210,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def pictures(out, at_init, after) -> list:
-    """bptt-gradients.png, and a three-step RNN's unrolled graph as SVG (and as the
-    explorer page, to step through)."""
+    """bptt-gradients.png, and a three-step RNN's unrolled graph as SVG."""
     plt = common.pyplot()
     figure, panels = plt.subplots(1, 2, figsize=(9, 3.5), sharey=True)
     steps = range(1, LENGTH + 1)
@@ -229,12 +232,12 @@ def pictures(out, at_init, after) -> list:
     gradients = out / "bptt-gradients.png"
     figure.savefig(gradients, dpi=100, bbox_inches="tight")
     plt.close(figure)
-    return [gradients, *unrolled_graph(out)]
+    return [gradients, unrolled_graph(out)]
 
 
-def unrolled_graph(out) -> list:
+def unrolled_graph(out):
     """A one-unit RNN over three steps: one weight w_hh, used at every step."""
-    from micrograd.viz import explore, render  # here: only --out draws, so only it pays
+    from micrograd.viz import render  # here: only --out draws, so only it pays
 
     cell = RNNCell(1, 1, rng=random.Random(0))
     cell.weight_ih[0][0].label, cell.weight_hh[0][0].label = "weight_ih", "weight_hh"
@@ -244,9 +247,39 @@ def unrolled_graph(out) -> list:
     for t, (h_t,) in enumerate(outputs, start=1):
         h_t.label = f"h{t}"
     h.backward()
-    page = out / "bptt-unrolled.html"
-    explore(h, page, title="An RNN unrolled over three steps: w_hh is used at every step")
-    return [render(h, out / "bptt-unrolled.svg"), page]
+    return render(h, out / "bptt-unrolled.svg")
+
+
+def page_network(seed: int, length: int = PAGE_LENGTH) -> tuple[Value, Reader, list[list[Value]]]:
+    """Part 1's first RNN at initialisation, reading the first ``length`` bits of its sequence:
+    the loss, the model and each time step's h.
+
+    The loss is the one binary_cross_entropy_with_logits gives, log(1 + e^(-s z)) for a
+    target s = -1 or +1, written with the ops the explorer page can recompute (the loss
+    function's softplus is a custom op), so that every input on the page stays live."""
+    model = Reader("rnn", random.Random(seed * 100))
+    ((bits, target),) = remember_first(1, LENGTH, seed=seed * 100)
+    inputs = [Value(2.0 * b - 1.0, label=f"x{t}") for t, b in enumerate(bits[:length], start=1)]
+    h0 = [Value(0.0, label=f"h0[{j}]") for j in range(HIDDEN)]
+    outputs, _ = unroll(model.cell, [[x] for x in inputs], h0)
+    logit = model.readout(outputs[-1])[0]
+    sign = 1.0 if target == 1 else -1.0
+    loss = ((-sign * logit).exp() + 1).log()
+    loss.label = "loss"
+    return loss, model, outputs
+
+
+def explorer_page(seed: int):
+    """The explorer page of :func:`page_network`: the time-step view, one box per time step."""
+    from micrograd.viz import explore  # here: only --out writes pages, so only it pays
+
+    loss, model, _ = page_network(seed)
+    title = f"BPTT: an RNN of {HIDDEN} units reads {PAGE_LENGTH} bits; dL/dh, box by box"
+    return explore(loss, model=model, lr=0.1, title=title)
+
+
+def explorer_pages(out, seed: int) -> list:
+    return [explorer_page(seed).save(out / "bptt-explorer.html")]
 
 
 if __name__ == "__main__":

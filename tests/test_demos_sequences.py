@@ -69,7 +69,9 @@ def test_bptt_short_run_shows_the_lstm_keeps_far_more_gradient_and_draws(tmp_pat
     assert (tmp_path / "bptt-gradients.png").read_bytes().startswith(b"\x89PNG")
     svg = (tmp_path / "bptt-unrolled.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "weight_hh" in svg
-    assert "<html" in (tmp_path / "bptt-unrolled.html").read_text().lower()
+    page = (tmp_path / "bptt-explorer.html").read_text()
+    assert "<html" in page.lower() and '"recurrent":{"cell":"RNNCell"' in page
+    assert f"wrote {tmp_path / 'bptt-explorer.html'}" in done.stdout
 
 
 @pytest.mark.slow

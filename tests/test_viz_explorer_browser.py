@@ -23,7 +23,7 @@ from hypothesis import strategies as st  # noqa: E402
 from micrograd.demos import worked_example  # noqa: E402
 
 from micrograd.engine import Value, custom_op, node_names, total  # noqa: E402
-from micrograd.nn import MLP  # noqa: E402
+from micrograd.nn import MLP, GRUCell, Linear, LSTMCell, Module, RNNCell, unroll  # noqa: E402
 from micrograd.testing.strategies import expressions  # noqa: E402
 from micrograd.viz import explore  # noqa: E402
 from tests.test_trace import assert_consistent, equations  # noqa: E402  (the one checker)
@@ -898,3 +898,122 @@ def test_quiz_mode_asks_each_neurons_delta_and_keeps_one_score(browser, folder):
         assert page.evaluate("micrograd.answer(0.123456)")["correct"] in (True, False)
         assert page.evaluate("micrograd.state().quiz")["asked"] == 3
         page.evaluate("micrograd.quiz(false)")
+
+
+# --- Unrolled recurrent cells: one box per time step (issue 22 part 3) ---------------------
+
+
+class Reader(Module):
+    """A recurrent cell and a linear readout of its last state, as the bptt demo's model."""
+
+    def __init__(self, cell, rng):
+        self.cell = cell
+        self.readout = Linear(cell.hidden_size, 1, rng=rng)
+
+
+def read_a_sequence(cell_class, steps=4, **options):
+    rng = random.Random(11)
+    model = Reader(cell_class(2, 3, rng=rng, **options), rng)
+    xs = [
+        [Value(0.4 * t - 0.6, label=f"x{t}"), Value(1.0 - 0.3 * t, label=f"y{t}")]
+        for t in range(1, steps + 1)
+    ]
+    h0 = [Value(0.0, label=f"h0[{j}]") for j in range(3)]
+    state = (
+        h0 if cell_class is not LSTMCell else (h0, [Value(0.0, label=f"c0[{j}]") for j in range(3)])
+    )
+    outputs, _ = unroll(model.cell, xs, state)
+    loss = (model.readout(outputs[-1])[0] - 0.25) ** 2
+    loss.label = "loss"
+    return model, outputs, loss
+
+
+@pytest.mark.parametrize(
+    ("cell_class", "options"),
+    [(RNNCell, {}), (RNNCell, {"nonlinearity": "relu"}), (LSTMCell, {}), (GRUCell, {})],
+)
+def test_an_unrolled_cell_is_one_box_per_time_step_with_pythons_dl_dh(
+    browser, folder, cell_class, options
+):
+    from micrograd import grad
+
+    model, outputs, loss = read_a_sequence(cell_class, **options)
+    # the reference: the engine's own reverse mode, at every component of every h_t
+    every_h = [v for h in outputs for v in h]
+    dh = grad(loss, every_h)
+    reference = {f"t{t + 1}": dh[3 * t : 3 * t + 3] for t in range(len(outputs))}
+    explorer = explore(loss, model=model, lr=0.1)
+    with Opened(browser, explorer, folder / f"time-{cell_class.__name__}.html") as opened:
+        page = opened.page
+        assert page.evaluate("micrograd.granularity()") == "time"
+        network = page.evaluate("micrograd.network()")
+        assert network["kind"] == "recurrent" and network["cell"] == cell_class.__name__
+        assert network["output"] == "loss"
+        assert [box["name"] for box in network["boxes"]] == ["t1", "t2", "t3", "t4"]
+        assert network["boxes"][1]["h"] == ["t2.h[0]", "t2.h[1]", "t2.h[2]"]
+        assert network["boxes"][1]["inputs"] == ["x2", "y2"]
+        states = opened.states()
+        phases = [s["phase"] for s in states]
+        assert phases.count("forward") == 4 + 1  # a step per box, then the loss
+        first = phases.index("backward")
+        for k, t in enumerate([4, 3, 2, 1]):  # back through time, box by box
+            boxes = states[first + k]["boxes"]
+            known = [name for name, box in boxes.items() if box["dh"] is not None]
+            assert known == [f"t{s}" for s in range(t, 5)], (k, known)
+        for state in [states[first + 3], states[-1]]:
+            for name, want in reference.items():
+                got = state["boxes"][name]
+                assert all(
+                    math.isclose(g, w, rel_tol=1e-12, abs_tol=1e-15)
+                    for g, w in zip(got["dh"], want)
+                )
+                assert math.isclose(got["norm"], math.sqrt(sum(w * w for w in want)), rel_tol=1e-12)
+        final = states[-1]["boxes"]
+        for t, h in enumerate(outputs, start=1):
+            assert final[f"t{t}"]["h"] == [v.data for v in h]
+        assert "t4: dloss/dh4 = [" in states[first]["text"]
+        assert "back through t4" in states[first + 1]["text"]
+        # every printed equation holds, the vectors element by element
+        assert assert_every_equation_holds([s["text"] for s in states]) > 0
+        # a box opens into its scalar graph: its own nodes' steps
+        page.evaluate("micrograd.open('t2')")
+        assert page.evaluate("micrograd.state().open") == "t2"
+        texts = page.evaluate(
+            "Array.from({length: micrograd.steps() + 1},"
+            " (_, k) => (micrograd.goto(k), micrograd.state().text))"
+        )
+        assert any("t2.h[0]" in text for text in texts)
+        page.evaluate("micrograd.close()")
+        assert page.evaluate("micrograd.granularity()") == "time"
+        with pytest.raises(sync_api.Error, match="not a network"):
+            page.evaluate("micrograd.granularity('neuron')")
+
+
+def test_an_rnn_texts_give_the_delta_rule_through_time(browser, folder):
+    model, _, loss = read_a_sequence(RNNCell)
+    with Opened(browser, explore(loss, model=model), folder / "time-rnn.html") as opened:
+        texts = [s["text"] for s in opened.states() if s["phase"] == "backward"]
+    assert "δ4 = dloss/dnet4 = dloss/dh4 ⊙ tanh'(net4) = [" in texts[1]
+    assert "dloss/dh3 = W_hhᵀ δ4" in texts[1]
+    assert "‖dloss/dh3‖ / ‖dloss/dh4‖ = " in texts[1]
+
+
+def test_the_bptt_demos_page_shows_the_gradient_back_through_time(browser, folder):
+    from micrograd.demos import bptt
+
+    from micrograd import grad
+
+    loss, _, outputs = bptt.page_network(1337)
+    dh = grad(loss, [v for h in outputs for v in h])
+    width = bptt.HIDDEN
+    with Opened(browser, bptt.explorer_page(1337), folder / "bptt.html") as opened:
+        page = opened.page
+        network = page.evaluate("micrograd.network()")
+        assert len(network["boxes"]) == bptt.PAGE_LENGTH
+        page.evaluate("micrograd.goto(micrograd.steps())")
+        boxes = page.evaluate("micrograd.state().boxes")
+        for t in range(bptt.PAGE_LENGTH):
+            want = dh[t * width : (t + 1) * width]
+            got = boxes[f"t{t + 1}"]["dh"]
+            assert all(math.isclose(g, w, rel_tol=1e-12, abs_tol=1e-15) for g, w in zip(got, want))
+        assert page.locator("svg.network g.box").count() == bptt.PAGE_LENGTH

@@ -301,7 +301,7 @@
   let forward = evaluate(values);
   let backward = differentiate(forward.data);
   let position = 0;
-  let selected = leaves.length ? leaves[0] : -1;
+  let selected = leaves.find((i) => !readOnly[i]) ?? (leaves.length ? leaves[0] : -1);
 
   function phaseOf(k) {
     if (k === 0) return "start";
@@ -505,12 +505,12 @@
   }
 
   function render() {
-    const networkShown = granularity === "neuron" && !opened;
+    const networkShown = coarse();
     pane.hidden = networkShown;
     netPane.hidden = !networkShown;
     $("close").hidden = !opened;
-    $("granularity").textContent = `view: ${opened ? opened.n.name : granularity === "neuron" ? "neurons" : "nodes"}`;
-    if (networkShown) { renderNetwork(npos); renderPanel(npos); return; }
+    $("granularity").textContent = `view: ${opened ? opened.n.name : coarse() ? (NET ? "neurons" : "time steps") : "nodes"}`;
+    if (networkShown) { (NET ? renderNetwork : renderTime)(npos); renderPanel(); return; }
     if (!viewOpened) { viewOpened = true; nodeView.open(boxes[graph.root]); }
     const k = position;
     const state = snapshot(k);
@@ -671,16 +671,16 @@
   }
   // The neuron the neuron view asks about here (its δ not yet answered), or null.
   function askedNeuron() {
-    if (granularity !== "neuron" || opened) return null;
+    if (!NET || !coarse()) return null;
     const s = nsteps[npos];
     return s.kind === "backward" && !quiz.neurons.has(s.n.name) ? s.n : null;
   }
   function atBackwardStep() {
-    return granularity === "neuron" && !opened ? nsteps[npos].kind === "backward" : position > F && position <= F + B;
+    return coarse() ? csteps[npos].kind === "backward" : position > F && position <= F + B;
   }
   function pendingQuestion() { // is something hidden here that answer() would check?
     if (!quiz.on || !atBackwardStep()) return false;
-    return granularity === "neuron" && !opened ? askedNeuron() !== null : hiddenEdges(position).length > 0;
+    return coarse() ? askedNeuron() !== null : hiddenEdges(position).length > 0;
   }
   function mark(x, expected) {
     const value = typeof x === "number" ? x : Number(x);
@@ -693,8 +693,9 @@
   function answer(x) {
     const k = position;
     if (!quiz.on) throw new Error("answer: quiz mode is off (quiz(true) turns it on)");
+    if (coarse() && !NET) throw new Error("answer: the time-step view asks nothing; the quiz asks in the node view (granularity(\"node\"))");
     if (!atBackwardStep()) throw new Error("answer: the quiz asks at backward steps");
-    if (granularity === "neuron" && !opened) {
+    if (coarse()) {
       const n = askedNeuron();
       if (n === null) throw new Error("answer: this step's question is answered; step on");
       const expected = deltaOf(n);
@@ -719,10 +720,11 @@
 
   const $ = (id) => document.getElementById(id);
   function currentPhase() {
-    return granularity === "neuron" && !opened ? NPHASE[nsteps[npos].kind] : phaseOf(position);
+    return coarse() ? NPHASE[csteps[npos].kind] : phaseOf(position);
   }
   function currentLines() {
-    return granularity === "neuron" && !opened ? neuronLines(npos, quiz.on) : linesOf(position);
+    if (!coarse()) return linesOf(position);
+    return NET ? neuronLines(npos, quiz.on) : timeLines(npos);
   }
   function renderPanel() {
     const k = position;
@@ -756,6 +758,12 @@
   // Finite differences for the selected leaf, beside its backprop gradient.
   function renderCheck() {
     if (selected < 0) return;
+    const name = nodes[selected].name;
+    if (readOnly[selected]) { // the page cannot redo the forward pass from this leaf
+      $("fd").textContent = `${name}: backprop d${rootName}/d${name} = ${backward.grad[selected]}\n` +
+        `no finite difference here: ${name} is read-only (${readOnly[selected]})`;
+      return;
+    }
     const x = values[selected];
     const h = 1e-6 * Math.max(1, Math.abs(x));
     const shifted = values.slice();
@@ -764,7 +772,6 @@
     shifted[selected] = x - h;
     const minus = evaluate(shifted).data[graph.root];
     const estimate = (plus - minus) / (2 * h);
-    const name = nodes[selected].name;
     $("fd").textContent =
       `${name}: backprop d${rootName}/d${name} = ${backward.grad[selected]}\n` +
       `(L(x+h) - L(x-h)) / 2h = ${estimate}   (h = ${h.toExponential(1)})`;
@@ -810,7 +817,7 @@
     for (const s of nsteps) { most = Math.max(most, s.at); s.at = most; }
     nsteps.forEach((s, k) => { if (s.n) s.n[s.kind === "forward" ? "fwdStep" : "bwdStep"] = k; });
   }
-  const NPHASE = { start: "start", forward: "forward", loss: "forward", backward: "backward", update: "update", newloss: "loss" };
+  const NPHASE = { start: "start", forward: "forward", loss: "forward", backward: "backward", weights: "backward", update: "update", newloss: "loss" };
 
   function slopeOf(act, out) {
     if (act === "relu") return step(out);
@@ -889,23 +896,25 @@
       return [fill(NT.loss, { name: rootName, loss: write(loss), outputs })];
     }
     if (s.kind === "backward") return backwardLines(s.n, Boolean(quizzing) && !quiz.neurons.has(s.n.name));
-    if (s.kind === "update") {
-      const numbers = Numbers();
-      const rate = numbers.add(graph.lr);
-      const write = numbers.fit();
-      const lines = [fill(NT.update_head, { layer: s.l < 0 ? NT.other : NET.layers[s.l].name, lr: write(rate) })];
-      const shown = s.params.slice(0, 2 * STEP.max_edges);
-      for (const p of shown) {
-        const u = paramAt.get(p), nb = Numbers();
-        const places = [data[p], graph.lr, backward.grad[p], backward.updated[u]].map((x) => nb.add(x));
-        nb.equation(places[3], places.slice(0, 3), (d, r, g) => d - r * g);
-        const w = nb.fit();
-        lines.push(fill(TEXT.update, { name: nodes[p].name, data: w(places[0]), lr: w(places[1], true), grad: w(places[2], true), new: w(places[3]) }));
-      }
-      if (s.params.length > shown.length) lines.push(fill(NT.more, { count: String(s.params.length - shown.length) }));
-      return lines;
-    }
+    if (s.kind === "update") return updateLines(s, s.l < 0 ? NT.other : NET.layers[s.l].name);
     return linesOf(total);
+  }
+  // One update step of a group of parameters (a layer, the cell, the others): p = p - lr × grad.
+  function updateLines(s, what) {
+    const data = forward.data, numbers = Numbers();
+    const rate = numbers.add(graph.lr);
+    const write = numbers.fit();
+    const lines = [fill(NT.update_head, { layer: what, lr: write(rate) })];
+    const shown = s.params.slice(0, 2 * STEP.max_edges);
+    for (const p of shown) {
+      const u = paramAt.get(p), nb = Numbers();
+      const places = [data[p], graph.lr, backward.grad[p], backward.updated[u]].map((x) => nb.add(x));
+      nb.equation(places[3], places.slice(0, 3), (d, r, g) => d - r * g);
+      const w = nb.fit();
+      lines.push(fill(TEXT.update, { name: nodes[p].name, data: w(places[0]), lr: w(places[1], true), grad: w(places[2], true), new: w(places[3]) }));
+    }
+    if (s.params.length > shown.length) lines.push(fill(NT.more, { count: String(s.params.length - shown.length) }));
+    return lines;
   }
   // A flag's line, its numbers written as the rest of its text writes them (or on their own).
   function flagLine(n, flag, write, net, sl) {
@@ -1098,11 +1107,229 @@
     }
   }
 
-  // The diagnostics panel: flagged neurons and each layer's gradient norm, once known.
+  // --- The time-step view: a recurrent cell unrolled, one box per time step ------------
+  // Python found each call of the cell in the graph (its nodes, the state h_t it made);
+  // every number comes from the same forward and backward passes as the node view.
+  const REC = graph.recurrent; // null unless the model's cell was unrolled over a sequence
+  const RT = TEXT.recurrent;
+  const usedBy = []; // the nodes that read each node
+  for (let i = 0; i < count; i++) usedBy.push([]);
+  for (let i = 0; i < count; i++) for (const a of nodes[i].args || []) if (typeof a === "number") usedBy[a].push(i);
+  const times = REC ? REC.steps.map((st, t) => ({
+    ...st, t, weights: REC.params, bias: null,
+    feeds: [...st.inputs, ...st.state].filter((x) => typeof x === "number"),
+  })) : [];
+  const timeOf = new Int32Array(count).fill(-1); // the time step that made each node
+  for (const u of times) for (const i of u.nodes) timeOf[i] = u.t;
+  for (const u of times) {
+    u.fwdAt = Math.max(0, ...u.nodes.map((i) => fpos[i]));
+    // dL/dh_t is complete once everything that reads h_t has passed its gradient back
+    const readers = u.h.flatMap((i) => usedBy[i]);
+    u.bwdAt = F + Math.max(1, ...readers.map((i) => bpos[i]));
+    u.fromNext = readers.some((i) => timeOf[i] === u.t + 1);
+    u.fromAfter = readers.some((i) => timeOf[i] !== u.t + 1) || u.h.includes(graph.root);
+  }
+  const tsteps = [{ kind: "start", at: 0 }];
+  if (REC) {
+    for (const u of times) tsteps.push({ kind: "forward", n: u, at: u.fwdAt });
+    tsteps.push({ kind: "loss", at: F });
+    for (let t = times.length - 1; t >= 0; t--) tsteps.push({ kind: "backward", n: times[t], at: times[t].bwdAt });
+    tsteps.push({ kind: "weights", at: F + B });
+    const cellParams = new Set(REC.params);
+    const mine = graph.params.filter((p) => cellParams.has(p)), rest = graph.params.filter((p) => !cellParams.has(p));
+    const after = (ps) => F + B + 1 + Math.max(...ps.map((p) => paramAt.get(p)));
+    if (mine.length) tsteps.push({ kind: "update", l: 0, params: mine, at: after(mine) });
+    if (rest.length) tsteps.push({ kind: "update", l: -1, params: rest, at: after(rest) });
+    if (U) tsteps.push({ kind: "newloss", at: total });
+    let most = 0;
+    for (const st of tsteps) { most = Math.max(most, st.at); st.at = most; }
+    tsteps.forEach((st, k) => { if (st.n) st.n[st.kind === "forward" ? "fwdStep" : "bwdStep"] = k; });
+  }
+  function norm(xs) { let s = 0; for (const x of xs) s += x * x; return Math.sqrt(s); }
+  const hOf = (u) => u.h.map((i) => forward.data[i]);
+  const dhOf = (u) => u.h.map((i) => backward.grad[i]);
+  // Each box's {h, c, dh, norm} (h_t, c_t, dL/dh_t and its norm), null until known.
+  function timeStates(known) {
+    const out = {};
+    for (const u of times) {
+      const [f, b] = known(u);
+      Object.defineProperty(out, u.name, {
+        value: {
+          h: f ? hOf(u) : null, c: f && u.c ? u.c.map((i) => forward.data[i]) : null,
+          dh: b ? dhOf(u) : null, norm: b ? norm(dhOf(u)) : null,
+        },
+        enumerable: true, writable: true, configurable: true,
+      });
+    }
+    return out;
+  }
+  function valuesOf(refs) { return refs.map((x) => (typeof x === "number" ? forward.data[x] : number(x[0]))); }
+  // The text of time-step position k, as lines.
+  function timeLines(k) {
+    const st = tsteps[k], data = forward.data, T = times.length;
+    if (st.kind === "start") return [TEXT.start];
+    if (st.kind === "forward") {
+      const u = st.n, numbers = Numbers();
+      const hs = u.h.map((i) => numbers.add(data[i])), xs = valuesOf(u.inputs).map((x) => numbers.add(x));
+      const ss = valuesOf(u.state).map((x) => numbers.add(x));
+      const cs = u.c ? u.c.map((i) => numbers.add(data[i])) : null;
+      const write = numbers.fit();
+      const t = u.t + 1;
+      const lines = [fill(RT.forward, { name: u.name, t, p: t - 1, cell: REC.cell, h: vector(write, hs), x: vector(write, xs), state: vector(write, ss) })];
+      if (cs) lines.push(fill(RT.cell_state, { t, c: vector(write, cs) }));
+      return lines;
+    }
+    if (st.kind === "loss") {
+      const numbers = Numbers(), loss = numbers.add(data[graph.root]), write = numbers.fit();
+      return [fill(RT.loss, { name: rootName, loss: write(loss), t: T })];
+    }
+    if (st.kind === "backward") return timeBackwardLines(st.n);
+    if (st.kind === "weights") {
+      const lines = [fill(RT.weights, { count: String(T) })];
+      const tensors = new Map(); // weight_ih, weight_hh, bias_ih, bias_hh: each one's gradient
+      for (const p of REC.params) {
+        const name = nodes[p].name.replace(/\[.*$/, "");
+        if (!tensors.has(name)) tensors.set(name, []);
+        tensors.get(name).push(backward.grad[p]);
+      }
+      for (const [tensor, grads] of tensors) {
+        const numbers = Numbers(), n = numbers.add(norm(grads)), write = numbers.fit();
+        lines.push(fill(RT.tensor, { root: rootName, tensor, norm: write(n) }));
+      }
+      return lines;
+    }
+    if (st.kind === "update") return updateLines(st, st.l < 0 ? NT.other : REC.name ? `${RT.cell} (${REC.name})` : RT.cell);
+    return linesOf(total);
+  }
+  function timeBackwardLines(u) {
+    const t = u.t + 1, next = times[u.t + 1] || null, lines = [];
+    const numbers = Numbers();
+    const gs = dhOf(u).map((g) => numbers.add(g)), n = numbers.add(norm(dhOf(u)));
+    const write = numbers.fit();
+    const from = u.fromNext && u.fromAfter ? RT.from_both : u.fromNext ? RT.from_next : RT.from_after;
+    lines.push(fill(from, { name: u.name, root: rootName, t, g: vector(write, gs), next: next ? next.name : "" }));
+    if (next && u.fromNext && !u.fromAfter && REC.activation) { // the delta rule through time
+      const own = Numbers();
+      const hn = next.h.map((i) => forward.data[i]);
+      const g = dhOf(next).map((x) => own.add(x));
+      const sl = hn.map((h) => own.add(slopeOf(REC.activation, h)));
+      const d = hn.map((h, j) => own.add(backward.grad[next.h[j]] * slopeOf(REC.activation, h)));
+      d.forEach((place, j) => own.equation(place, [sl[j], g[j]], (a, b) => a * b));
+      const w = own.fit();
+      lines.push(fill(RT.delta, { root: rootName, n: t + 1, f: REC.activation, g: vector(w, g), s: vector(w, sl), delta: vector(w, d) }));
+      lines.push(fill(RT.through, { root: rootName, t, n: t + 1 }));
+    }
+    lines.push(fill(RT.norm, { root: rootName, t, norm: write(n) }));
+    if (next) {
+      const own = Numbers();
+      const a = own.add(norm(dhOf(u))), b = own.add(norm(dhOf(next))), r = own.add(norm(dhOf(u)) / norm(dhOf(next)));
+      own.equation(r, [a, b], (x, y) => x / y);
+      const w = own.fit();
+      const ratio = norm(dhOf(u)) / norm(dhOf(next));
+      lines.push(fill(RT.ratio, { root: rootName, t, n: t + 1, norm: w(a), next: w(b), ratio: w(r), trend: ratio < 1 ? RT.shrinks : RT.grows }));
+    }
+    return lines;
+  }
+
+  // --- The time-step diagram: one box per time step, in rows, then the loss -------------
+  let timeDiagram = null;
+  function buildTimeDiagram() {
+    const margin = 24, boxW = 108, boxH = 66, gap = 34, rowGap = 40, top = 20;
+    const paneW = Math.max(netPane.clientWidth, 400);
+    const perRow = Math.max(2, Math.floor((paneW - 2 * margin + gap) / (boxW + gap)));
+    const items = [...times, null]; // the loss after the last box
+    const rows = Math.ceil(items.length / perRow);
+    const w = 2 * margin + perRow * boxW + (perRow - 1) * gap, h = top + rows * (boxH + rowGap) + 30;
+    const root = make("svg", { viewBox: `0 0 ${w} ${h}`, class: "network time" }, netPane);
+    const at = (k) => [margin + (k % perRow) * (boxW + gap), top + Math.floor(k / perRow) * (boxH + rowGap)];
+    const links = make("g", {}, root), layer = make("g", {}, root);
+    const arrows = []; // arrows[t]: from box t-1 (or nothing) into box t; the last into the loss
+    items.forEach((_, k) => {
+      if (k === 0) return;
+      const [x1, y1] = at(k - 1), [x2, y2] = at(k);
+      const d = y1 === y2 ? `M ${x1 + boxW} ${y1 + boxH / 2} H ${x2}`
+        : `M ${x1 + boxW / 2} ${y1 + boxH} V ${y1 + boxH + rowGap / 2} H ${x2 + boxW / 2} V ${y2}`;
+      const path = make("path", { d, class: "flow" }, links);
+      const [tx, ty, dir] = y1 === y2 ? [x2, y2 + boxH / 2, "right"] : [x2 + boxW / 2, y2, "down"];
+      const head = dir === "right" ? `${tx},${ty} ${tx - 7},${ty - 4} ${tx - 7},${ty + 4}` : `${tx},${ty} ${tx - 4},${ty - 7} ${tx + 4},${ty - 7}`;
+      const tip = make("polygon", { points: head, class: "flow" }, links);
+      arrows[k] = { path, tip };
+    });
+    const cells = items.map((u, k) => {
+      const [x, y] = at(k);
+      const g = make("g", { class: u ? "box" : "loss" }, layer);
+      const shape = u ? make("rect", { x, y, width: boxW, height: boxH, rx: 6 }, g)
+        : make("circle", { cx: x + 18, cy: y + boxH / 2, r: 16 }, g);
+      const lines = [0, 1, 2, 3].map((r) => make("text", { x: u ? x + 8 : x + 40, y: y + 15 + r * 15, class: r === 0 ? "name" : "values" }, g));
+      lines[0].textContent = u ? u.name : rootName;
+      if (u) {
+        g.addEventListener("click", () => { openNeuron(u.name); });
+        make("title", {}, g).textContent = `${u.name}: click to open its nodes`;
+      }
+      return { g, shape, lines, u };
+    });
+    const legend = make("text", { x: 8, y: h - 10, class: "legend" }, root);
+    legend.textContent = RT.legend;
+    timeDiagram = { root, cells, arrows };
+    netView = Viewport(netPane, root);
+    netView.open(cells[cells.length - 1].g);
+  }
+  function renderTime(k) {
+    if (timeDiagram === null) buildTimeDiagram();
+    const st = tsteps[k], states = timeStates(knownAtStep(k));
+    const node = snapshot(st.at);
+    const norms = times.map((u) => states[u.name].norm).filter((x) => x !== null && x > 0 && Number.isFinite(x));
+    const lo = Math.log(Math.min(...norms)), hi = Math.log(Math.max(...norms));
+    for (const c of timeDiagram.cells) {
+      let cls = c.u ? "box" : "loss";
+      const set = (r, text) => { if (c.lines[r].textContent !== text) c.lines[r].textContent = text; };
+      if (!c.u) {
+        set(1, node.loss === null ? "" : short(node.loss));
+      } else {
+        const sv = states[c.u.name];
+        const xs = valuesOf(c.u.inputs);
+        set(1, fill(RT.box_x, { x: xs.length <= 2 ? xs.map(short).join(", ") : `[${xs.length}]` }));
+        set(2, sv.h === null ? "" : fill(RT.box_h, { norm: short(norm(sv.h)) }));
+        set(3, sv.norm === null ? "" : fill(RT.box_g, { norm: short(sv.norm) }));
+        // log scale: the gradients of a long sequence span many powers of ten
+        let strength = 0;
+        if (sv.norm !== null && sv.norm > 0 && Number.isFinite(sv.norm)) strength = hi > lo ? (Math.log(sv.norm) - lo) / (hi - lo) : 1;
+        c.shape.style.fill = sv.norm === null ? (sv.h === null ? "#ffffff" : "#eeeeee") : gradColour(0.05 + strength, 1.05);
+        if (st.n === c.u) cls += " current";
+        if (st.kind === "backward" && st.n.t + 1 === c.u.t) cls += " source";
+        if (st.kind === "forward" && st.n.t - 1 === c.u.t) cls += " source";
+      }
+      c.g.setAttribute("class", cls);
+    }
+    timeDiagram.arrows.forEach((a, j) => {
+      if (!a) return;
+      const lit = st.n && ((st.kind === "forward" && st.n.t === j) || (st.kind === "backward" && st.n.t + 1 === j));
+      const back = st.kind === "backward" && lit;
+      for (const el of [a.path, a.tip]) el.setAttribute("class", `flow${lit ? " current" : ""}${back ? " back" : ""}`);
+    });
+    const current = timeDiagram.cells.find((c) => c.u && c.u === st.n);
+    if (current) netView.keepInView([current.g]);
+  }
+
+  // The diagnostics panel: flagged neurons and each layer's gradient norm, once known; for a
+  // time-step view, each box's ‖dL/dh‖ once known.
   function renderDiagnostics(k) {
     const box = document.getElementById("diagnosis");
-    if (!NET || !box) return;
-    const states = granularity === "neuron" && !opened ? neuronStates(knownAtStep(k)) : neuronStates(knownAtNode(position));
+    if (!box) return;
+    if (REC) {
+      const states = coarse() ? timeStates(knownAtStep(k)) : timeStates(knownAtNode(position));
+      const lines = [];
+      for (let t = times.length - 1; t >= 0; t--) {
+        const sv = states[times[t].name];
+        if (sv.norm === null) continue;
+        const numbers = Numbers(), n = numbers.add(sv.norm), write = numbers.fit();
+        lines.push(fill(RT.diagnosis, { name: times[t].name, root: rootName, t: t + 1, norm: write(n) }));
+      }
+      box.textContent = lines.length ? lines.join("\n") : RT.no_diagnosis;
+      return;
+    }
+    if (!NET) return;
+    const states = coarse() ? neuronStates(knownAtStep(k)) : neuronStates(knownAtNode(position));
     const lines = [];
     for (const n of neurons) {
       const st = states[n.name];
@@ -1119,34 +1346,42 @@
   }
 
   // --- Granularity, and a neuron opened into its scalar graph --------------------------
-  let granularity = NET ? "neuron" : "node";
-  let npos = 0; // the position in the neuron timeline
+  // The coarse view: "neuron" with a network, "time" with an unrolled cell, else none.
+  const COARSE = NET ? "neuron" : REC ? "time" : null;
+  const csteps = NET ? nsteps : tsteps;
+  let granularity = COARSE || "node";
+  let npos = 0; // the position in the coarse view's timeline
   let opened = null; // {n, positions: node positions of its own steps, at}
-  function here() { return opened ? opened.at : granularity === "neuron" ? npos : position; }
-  function lastPosition() { return opened ? opened.positions.length - 1 : granularity === "neuron" ? nsteps.length - 1 : total; }
+  function coarse() { return COARSE !== null && granularity === COARSE && !opened; }
+  function here() { return opened ? opened.at : coarse() ? npos : position; }
+  function lastPosition() { return opened ? opened.positions.length - 1 : coarse() ? csteps.length - 1 : total; }
   function setGranularity(g) {
-    if (g !== "neuron" && g !== "node") throw new RangeError(`granularity: "neuron" or "node", got ${g}`);
+    if (g !== "neuron" && g !== "node" && g !== "time") throw new RangeError(`granularity: "neuron", "time" or "node", got ${g}`);
     if (g === "neuron" && !NET) throw new Error("granularity: this graph is not a network (explore(loss, model=model) makes one)");
+    if (g === "time" && !REC) throw new Error("granularity: this graph is not a recurrent cell unrolled over a sequence (explore(loss, model=model) with an RNNCell, LSTMCell or GRUCell makes one)");
     if (opened) closeNeuron();
-    if (g === "neuron" && granularity === "node") { // the last neuron step at or before here
+    if (g === COARSE && granularity === "node") { // the last coarse step at or before here
       npos = 0;
-      for (let k = 0; k < nsteps.length; k++) if (nsteps[k].at <= position) npos = k;
+      for (let k = 0; k < csteps.length; k++) if (csteps[k].at <= position) npos = k;
     }
     granularity = g;
-    if (g === "neuron") position = nsteps[npos].at;
+    if (g === COARSE) position = csteps[npos].at;
     scrolledTo = -1;
     render();
     return granularity;
   }
+  // A neuron or a time step opened into its scalar graph, stepping through its own nodes.
+  const unitByName = new Map([...neurons, ...times].map((u) => [u.name, u]));
   function openNeuron(name) {
-    const n = neuronByName.get(name);
-    if (n === undefined) throw new Error(`open: no neuron named ${JSON.stringify(name)}`);
+    const n = unitByName.get(name);
+    if (n === undefined) throw new Error(`open: no ${REC ? "time step" : "neuron"} named ${JSON.stringify(name)}`);
     const positions = [...new Set([...n.nodes.map((i) => fpos[i]), ...n.nodes.map((i) => F + bpos[i])])].sort((a, b) => a - b);
-    const inBackward = granularity === "neuron" ? npos >= (n.bwdStep || 0) : position > F;
-    opened = { n, positions, at: inBackward ? positions.findIndex((p) => p > F) : 0, from: granularity };
+    const inBackward = coarse() ? npos >= (n.bwdStep || 0) : position > F;
+    const first = positions.findIndex((p) => p > F);
+    opened = { n, positions, at: inBackward && first >= 0 ? first : 0, from: opened ? opened.from : granularity };
     granularity = "node";
     position = positions[opened.at];
-    const inputs = NET.layers[n.l].inputs.filter((x) => typeof x === "number");
+    const inputs = n.feeds || NET.layers[n.l].inputs.filter((x) => typeof x === "number");
     for (const i of [...n.nodes, ...n.weights, ...(n.bias === null ? [] : [n.bias]), ...inputs]) {
       for (const el of [boxes[i], ops[i]]) if (el) el.classList.add("mine");
       for (const e of edgesInto[i]) e.el.classList.add("mine");
@@ -1169,7 +1404,7 @@
     svg.classList.remove("opened");
     opened = null;
     granularity = from;
-    if (from === "neuron") position = nsteps[npos].at;
+    if (from === COARSE) position = csteps[npos].at;
     scrolledTo = -1;
     render();
     return null;
@@ -1183,7 +1418,7 @@
       throw new RangeError(`goto: position must be a whole number from 0 to ${last}, got ${k}`);
     }
     if (opened) { opened.at = k; position = opened.positions[k]; }
-    else if (granularity === "neuron") { npos = k; position = nsteps[k].at; }
+    else if (coarse()) { npos = k; position = csteps[k].at; }
     else position = k;
     render();
   }
@@ -1279,9 +1514,9 @@
     $("close").addEventListener("click", closeNeuron);
     $("granularity").addEventListener("click", () => {
       if (opened) closeNeuron();
-      else if (NET) setGranularity(granularity === "neuron" ? "node" : "neuron");
+      else if (COARSE) setGranularity(granularity === COARSE ? "node" : COARSE);
     });
-    $("granularity").hidden = !NET;
+    $("granularity").hidden = !COARSE;
     $("play").addEventListener("click", play);
     // A graph that fits the window without shrinking its text much is shown whole;
     // a bigger one starts at full size, where its text stays readable.
@@ -1331,13 +1566,24 @@
         });
       }
       return {
-        step: here(), phase: currentPhase(), text: granularity === "neuron" && !opened ? neuronLines(npos).join("\n") : textOf(position),
+        step: here(), phase: currentPhase(), text: coarse() ? (NET ? neuronLines(npos) : timeLines(npos)).join("\n") : textOf(position),
         nodes: out, loss: s.loss, quiz: quizState(), granularity, open: opened ? opened.n.name : null,
-        ...(NET ? { neurons: granularity === "neuron" && !opened ? neuronStates(knownAtStep(npos)) : neuronStates(knownAtNode(position)) } : {}),
+        ...(NET ? { neurons: coarse() ? neuronStates(knownAtStep(npos)) : neuronStates(knownAtNode(position)) } : {}),
+        ...(REC ? { boxes: coarse() ? timeStates(knownAtStep(npos)) : timeStates(knownAtNode(position)) } : {}),
       };
     },
     setLeaf,
-    network: () => (NET ? {
+    network: () => (REC ? {
+      kind: "recurrent", cell: REC.cell, name: REC.name, hidden: REC.hidden,
+      inputs: times.flatMap((u) => u.inputs.map((x, i) => (typeof x === "number" ? nodes[x].name : `${u.name}.x[${i}]`))),
+      layers: [],
+      boxes: times.map((u) => ({
+        name: u.name, h: u.h.map((i) => nodes[i].name), c: u.c ? u.c.map((i) => nodes[i].name) : null,
+        inputs: u.inputs.map((x, i) => (typeof x === "number" ? nodes[x].name : `${u.name}.x[${i}]`)),
+      })),
+      output: REC.output,
+    } : NET ? {
+      kind: "layers",
       inputs: NET.inputs.map((x) => x.name),
       layers: NET.layers.map((layer) => ({ name: layer.name, neurons: layer.neurons.map((n) => ({ name: n.name, activation: n.activation })) })),
       output: NET.output,

@@ -53,7 +53,14 @@ from micrograd.engine import Value, no_grad
 from micrograd.files import write_text
 from micrograd.trace import STEP_TEXT, Numbers, node_names
 from micrograd.viz.graph import draw_dot, levels, to_svg
-from micrograd.viz.network import Network, find_network, node_names_of
+from micrograd.viz.network import (
+    Network,
+    Unrolled,
+    find_network,
+    find_unrolled,
+    node_names_of,
+    node_names_of_steps,
+)
 
 __all__ = ["Explorer", "explore"]
 
@@ -150,6 +157,36 @@ NETWORK_TEXT = {
     "legend": "edges are weights: blue +, red −, thicker = larger |w|; once the backward pass "
     "reaches them, the same for dL/dw · circles: δ = dL/dnet (blue +, red −) · click a neuron "
     "to open its nodes",
+}
+
+# The time-step view's texts: backpropagation through time, one box per time step.
+RECURRENT_TEXT = {
+    "forward": "{name}: h{t} = {cell}(x{t}, h{p}) = {h}, with x{t} = {x}, h{p} = {state}",
+    "cell_state": "c{t} = {c} (the cell state, read with h{t} at the next step)",
+    "loss": "{name} = {loss}: the loss, read from h{t} by what follows the cell",
+    "from_after": "{name}: d{root}/dh{t} = {g}, from what reads h{t} after the cell",
+    "from_next": "{name}: d{root}/dh{t} = {g}, back through {next}",
+    "from_both": "{name}: d{root}/dh{t} = {g}, back through {next} and from what reads h{t} "
+    "after the cell",
+    "delta": "δ{n} = d{root}/dnet{n} = d{root}/dh{n} ⊙ {f}'(net{n}) = {g} ⊙ {s} = {delta}",
+    "through": "d{root}/dh{t} = W_hhᵀ δ{n}: each h{t}[i] feeds every net{n}[j] through "
+    "weight_hh[j][i]",
+    "norm": "‖d{root}/dh{t}‖ = {norm}",
+    "ratio": "‖d{root}/dh{t}‖ / ‖d{root}/dh{n}‖ = {norm} / {next} = {ratio}: one step back, "
+    "the gradient {trend}",
+    "shrinks": "shrinks",
+    "grows": "grows",
+    "weights": "the cell's weights are used at every one of the {count} time steps, so each "
+    "one's gradient is the sum of {count} contributions:",
+    "tensor": "‖d{root}/d{tensor}‖ = {norm}",
+    "cell": "the cell",
+    "diagnosis": "{name}: ‖d{root}/dh{t}‖ = {norm}",
+    "no_diagnosis": "‖dL/dh‖ of each time step, once the backward pass reaches it",
+    "box_x": "x {x}",
+    "box_h": "‖h‖ {norm}",
+    "box_g": "‖dL/dh‖ {norm}",
+    "legend": "one box per time step: h flows left to right, the gradient dL/dh flows back; "
+    "a box's blue deepens with log ‖dL/dh‖ · click a box to open its nodes",
 }
 
 
@@ -410,9 +447,13 @@ def explore(
     given: dict = {} if names is None else dict(names)
     if model is not None:
         given = {**{v: n for n, v in model.named_parameters()}, **trace._given_names(given)}
-    network = None if model is None else find_network(root, model, node_names(root, given))
+    found = None if model is None else node_names(root, given)
+    unrolled = None if found is None else find_unrolled(root, model, found)
+    network = None if found is None or unrolled is not None else find_network(root, model, found)
     if network is not None:  # a neuron's nodes are named after it: layers.0.1.net, .out
         given = {**node_names_of(network), **trace._given_names(given)}
+    if unrolled is not None:  # a time step's state is named after it: t3.h[0], t3.c[0]
+        given = {**node_names_of_steps(unrolled), **trace._given_names(given)}
     names_ = node_names(root, given)  # once: the texts, the JSON and the picture all use these
     if model is not None and params is None and lr is not None:
         params = [p for p in model.parameters() if p in names_]
@@ -434,14 +475,49 @@ def explore(
         "params": [graph.index[p] for p in update],
         "lr": lr,
         "ops": {n: {"formula": op.formula, "arity": op.arity} for n, op in engine.OPS.items()},
-        "text": {"step": STEP_TEXT._asdict(), **PAGE_TEXT, "network": NETWORK_TEXT},
+        "text": {
+            "step": STEP_TEXT._asdict(),
+            **PAGE_TEXT,
+            "network": NETWORK_TEXT,
+            "recurrent": RECURRENT_TEXT,
+        },
         "network": None if network is None else _network_json(network, graph.index, names_),
+        "recurrent": None if unrolled is None else _unrolled_json(unrolled, graph.index, names_),
     }
     page = _page(data, _graph_svg(root, names_, max_nodes))
     explorer = Explorer(_safe(page), texts)
     if path is not None:
         explorer.save(path)
     return explorer
+
+
+def _unrolled_json(unrolled: Unrolled, index: dict[Value, int], names: dict[Value, str]) -> dict:
+    """The time steps for the page: each one's inputs and the state it read (by index, or
+    ``[number]``), the state it made, and its nodes."""
+
+    def ref(x: Value | float) -> int | list:
+        return index[x] if isinstance(x, Value) else [_json_number(x)]
+
+    cell = unrolled.steps[0]
+    return {
+        "cell": unrolled.cell,
+        "name": unrolled.name,
+        "activation": unrolled.activation,
+        "hidden": len(cell.h),
+        "steps": [
+            {
+                "name": step.name,
+                "inputs": [ref(x) for x in step.inputs],
+                "state": [ref(x) for x in step.state],
+                "h": [index[v] for v in step.h],
+                "c": None if step.c is None else [index[v] for v in step.c],
+                "nodes": [index[v] for v in step.nodes],
+            }
+            for step in unrolled.steps
+        ],
+        "params": [index[p] for p in unrolled.params],
+        "output": names[unrolled.root],
+    }
 
 
 def _network_json(network: Network, index: dict[Value, int], names: dict[Value, str]) -> dict:
@@ -637,7 +713,7 @@ def _page(data: dict, svg: str) -> str:
     )
     diagnostics = (
         '<section><h2>Diagnostics</h2><pre id="diagnosis"></pre></section>'
-        if data.get("network")
+        if data.get("network") or data.get("recurrent")
         else ""
     )
     return f"""<!DOCTYPE html>

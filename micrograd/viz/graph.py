@@ -217,6 +217,22 @@ def draw_dot(
         row = {v: level // wrap for v, level in levels(root).items()}
         values.sort(key=lambda v: row[v])  # stable: a row's Values first, so rows stack in order
 
+    # compact: a leaf that many ops read (a weight used at every time step) stands before
+    # its first reader, and its edges to the later ones do not pull the ranks together:
+    # they would stretch across the whole graph, and the layout time with them
+    loose: set[tuple[Value, Value]] = set()
+    if compact:
+        readers: dict[Value, list[Value]] = {}
+        for v in values:
+            for p in dict.fromkeys(v.parents):
+                if not p.parents:
+                    readers.setdefault(p, []).append(v)
+        many = {p: vs for p, vs in readers.items() if len(vs) > _SHARED}
+        if many:
+            level = levels(root)
+            for p, vs in many.items():
+                first = min(vs, key=lambda v: level[v])
+                loose.update((p, v) for v in vs if v is not first)
     graph_attr = {"rankdir": rankdir}
     if compact:
         graph_attr.update(nodesep="0.12", ranksep="0.2")
@@ -246,15 +262,17 @@ def draw_dot(
             dot.node(op_name, label=escape_label(_op_text(v)), shape="oval", **small, **op_style)
             dot.edge(op_name, ids[v], **op_style)
             # compact: an op's many leaves stand in columns of at most _COLUMN, not one tall one
-            leaves = list(dict.fromkeys(p for p in v.parents if not p.parents))
+            leaves = [p for p in dict.fromkeys(v.parents) if not p.parents and (p, v) not in loose]
             columns = min(_COLUMNS, -(-len(leaves) // _COLUMN)) if compact else 1
             for parent in v.parents:
                 both = v in marked and parent in marked
                 lit = {"penwidth": "3", "color": "#e0a000"} if both else {}
-                loose = {"constraint": "false"} if row[parent] != row[v] else {}
-                if columns > 1 and not parent.parents:
-                    loose["minlen"] = str(1 + leaves.index(parent) % columns)
-                dot.edge(ids[parent], op_name, **lit, **loose)
+                free = {}
+                if row[parent] != row[v] or (parent, v) in loose:
+                    free["constraint"] = "false"
+                elif columns > 1 and parent in leaves:
+                    free["minlen"] = str(1 + leaves.index(parent) % columns)
+                dot.edge(ids[parent], op_name, **lit, **free)
     if wrap is not None:
         _stack_rows(dot, values, ids, row)
     if legend:
@@ -290,6 +308,7 @@ def _stack_rows(
             dot.edge(f"row{r}", ids[v] if not v.parents else ids[v] + "_op", style="invis")
 
 
+_SHARED = 2  # a leaf read by more ops than this is "shared" in a compact drawing
 _COLUMN = 6  # the most leaves of one op that a compact drawing stacks in one column...
 _COLUMNS = 4  # ...while it has at most this many columns of them (a long sum stays quick)
 

@@ -24,6 +24,10 @@ recorded while training; all of it is derived from the graph afterwards.
 Works for models made of ``MLP``, ``Layer``, ``Neuron`` and ``Linear`` plus
 activations (``relu``, ``tanh``, ``sigmoid``), fused or op by op, including a
 user's Module that holds them, used once on one input.
+
+:func:`find_unrolled` does the same for a recurrent cell (``RNNCell``, ``LSTMCell``,
+``GRUCell``) run over one sequence by ``unroll``: it finds each time step's nodes and
+its state ``h_t`` (and ``c_t``), so that the explorer can show one box per time step.
 """
 
 from __future__ import annotations
@@ -35,9 +39,20 @@ from typing import Any
 
 from micrograd.backprop import grad
 from micrograd.engine import OPS, Value
+from micrograd.nn import GRUCell, LSTMCell, Module, RNNCell
 from micrograd.trace import node_names, op_entry, operands
 
-__all__ = ["Diagnosis", "Network", "NeuronReport", "diagnose", "find_network", "node_names_of"]
+__all__ = [
+    "Diagnosis",
+    "Network",
+    "NeuronReport",
+    "TimeStep",
+    "Unrolled",
+    "diagnose",
+    "find_network",
+    "find_unrolled",
+    "node_names_of",
+]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 SATURATED = 0.01  # |f'(net)| below this: (almost) no gradient flows back through the neuron
@@ -351,3 +366,225 @@ def diagnose(loss: Value, model: Any) -> Diagnosis:
         own = [p for n in layer for p in [*n.weights, *([n.bias] if n.bias is not None else [])]]
         norms[name] = math.sqrt(sum(grads[id(p)] ** 2 for p in own))
     return Diagnosis(reports, norms)
+
+
+# --- Recurrent cells, unrolled over a sequence ------------------------------------------
+
+
+@dataclass
+class TimeStep:
+    """One call of a recurrent cell found in the graph: time step ``name`` ("t1", ...)."""
+
+    name: str
+    inputs: list[Value | float]  # x_t
+    state: list[Value | float]  # h_{t-1}: the state it read
+    h: list[Value]  # h_t: the state it made
+    c: list[Value] | None  # c_t, an LSTM's cell state
+    nodes: list[Value]  # every node the step made (h_t and c_t among them)
+
+
+@dataclass
+class Unrolled:
+    """A cell unrolled over a sequence: ``steps`` in time order, the cell's parameters."""
+
+    cell: str  # its class: "RNNCell", "LSTMCell" or "GRUCell"
+    name: str  # where the model holds it ("cell"), "" for the model itself
+    activation: str | None  # an RNNCell's nonlinearity ("tanh", "relu"); None for the others
+    steps: list[TimeStep]
+    params: list[Value]  # the cell's parameters that the graph uses
+    root: Value
+
+
+_CELLS = (RNNCell, LSTMCell, GRUCell)
+
+
+def _find_cell(model: Any) -> tuple[str, Any] | None:
+    """The one recurrent cell in ``model`` (the model itself, or held in its attributes or
+    lists of them), with its name; None when there is none or more than one."""
+    found: list[tuple[str, Any]] = []
+    stack: list[tuple[str, Any]] = [("", model)]
+    seen: set[int] = set()
+    while stack:
+        name, module = stack.pop()
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        if isinstance(module, _CELLS):
+            found.append((name, module))
+            continue
+        for attribute, held in getattr(module, "__dict__", {}).items():
+            prefix = f"{name}.{attribute}" if name else attribute
+            if isinstance(held, Module):
+                stack.append((prefix, held))
+            elif isinstance(held, (list, tuple)):
+                stack.extend(
+                    (f"{prefix}.{i}", m) for i, m in enumerate(held) if isinstance(m, Module)
+                )
+    return found[0] if len(found) == 1 else None
+
+
+def _key(xs: Any) -> tuple:
+    """Which inputs a node read: a Value by identity, a folded number by value."""
+    return tuple(id(x) if isinstance(x, Value) else ("number", x) for x in xs)
+
+
+def find_unrolled(
+    root: Value, model: Any, names: dict[Value, str] | None = None
+) -> Unrolled | None:
+    """The graph of ``root`` as ``model``'s recurrent cell unrolled over one sequence, or None.
+
+    ``model`` is the cell, or a Module that holds exactly one (a cell and a readout, say).
+    Each call of the cell is found by its gate sums (the ``linear`` nodes whose weights are
+    the cell's rows), in time order (each step reads the state the one before made).  None
+    when there is no cell, when it was run over several sequences (a batch), or when the
+    steps do not chain.
+
+    >>> import random
+    >>> from micrograd.nn import RNNCell, unroll
+    >>> cell = RNNCell(1, 2, rng=random.Random(0))
+    >>> outputs, (h1, h2) = unroll(cell, [[1.0], [-1.0], [1.0]])
+    >>> found = find_unrolled(h1 + h2, cell)
+    >>> [step.name for step in found.steps], found.steps[-1].h == outputs[-1]
+    (['t1', 't2', 't3'], True)
+    """
+    held = None if model is None else _find_cell(model)
+    if held is None:
+        return None
+    name, cell = held
+    if names is None:
+        names = node_names(root)
+    n, size = cell.hidden_size, cell.input_size
+    # the gate sums that read [*x, *h]: every row of an RNN or LSTM, a GRU's r and z rows
+    reading_both = 2 * n if isinstance(cell, GRUCell) else len(cell.weight_ih)
+    rows = {
+        tuple(map(id, [*cell.weight_ih[k], *cell.weight_hh[k]])): k for k in range(reading_both)
+    }
+    consumers: dict[Value, list[Value]] = {}
+    calls: dict[tuple, dict[int, Value]] = {}  # each call's gate sums, by what they read
+    for v in names:
+        entry = op_entry(v)
+        if entry is None:
+            continue
+        xs = operands(v)
+        for x in xs:
+            if isinstance(x, Value):
+                consumers.setdefault(x, []).append(v)
+        half = (len(xs) - 1) // 2
+        if entry.name == "linear" and (k := rows.get(tuple(map(id, xs[:half])))) is not None:
+            calls.setdefault(_key(xs[half:-1]), {})[k] = v
+    if not calls:
+        return None
+    by_state = {key[size:]: key for key in calls}  # a call, by the state it read
+    if len(by_state) != len(calls):
+        return None  # two calls read the same state: a batch
+    made: dict[tuple, tuple[list[Value], list[Value] | None]] = {}
+    for key, gate in calls.items():
+        found = (
+            None if sorted(gate) != list(range(reading_both)) else _state_of(cell, gate, consumers)
+        )
+        if found is None:
+            return None
+        made[key] = found
+    states = {_key(h) for h, _ in made.values()}
+    firsts = [key for key in calls if key[size:] not in states]  # read a state no call made
+    if len(firsts) != 1:
+        return None
+    steps: list[TimeStep] = []
+    call: tuple | None = firsts[0]
+    while call is not None and len(steps) < len(calls):
+        h, c = made[call]
+        xs = operands(next(iter(calls[call].values())))
+        inputs = list(xs[(len(xs) - 1) // 2 : -1])
+        steps.append(TimeStep(f"t{len(steps) + 1}", inputs[:size], inputs[size:], h, c, []))
+        call = by_state.get(_key(h))
+    if len(steps) != len(calls):
+        return None
+    params = [p for p in cell.parameters() if p in names]
+    stop = set(map(id, params))
+    for before, step in zip([None, *steps], steps):
+        ends = stop | {id(x) for x in step.inputs if isinstance(x, Value)}
+        if before is not None:
+            ends |= {id(v) for v in [*before.h, *(before.c or [])]}
+        step.nodes = _made_between([*step.h, *(step.c or [])], ends)
+    activation = cell.nonlinearity if isinstance(cell, RNNCell) else None
+    return Unrolled(type(cell).__name__, name, activation, steps, params, root)
+
+
+def _only(nodes: list[Value], name: str, other: Any = None) -> Value | None:
+    """The one node among ``nodes`` made by op ``name`` (and, given ``other``, reading it)."""
+    found = [
+        v for v in nodes if _is(v, name) and (other is None or any(x is other for x in operands(v)))
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _state_of(
+    cell: Any, gate: dict[int, Value], consumers: dict[Value, list[Value]]
+) -> tuple[list[Value], list[Value] | None] | None:
+    """h_t (and c_t) of one call, from its gate sums: each row's sum (``+ b_hh`` with
+    biases), then the cell's own rule; None when the graph does not follow it."""
+    n = cell.hidden_size
+    total: dict[int, Value] = {}
+    for k, s in gate.items():
+        if cell.bias_hh is None:
+            total[k] = s
+            continue
+        added = _only(consumers.get(s, []), "add", cell.bias_hh[k])
+        if added is None:
+            return None
+        total[k] = added
+    h: list[Value] = []
+    c: list[Value] | None = None
+    if isinstance(cell, RNNCell):
+        for j in range(n):
+            out = _only(consumers.get(total[j], []), cell.nonlinearity)
+            if out is None:
+                return None
+            h.append(out)
+    elif isinstance(cell, LSTMCell):
+        c = []
+        for j in range(n):
+            o = _only(consumers.get(total[3 * n + j], []), "sigmoid")
+            out = None if o is None else _only(consumers.get(o, []), "mul")
+            if out is None:
+                return None
+            squashed = next(x for x in operands(out) if x is not o)
+            if not isinstance(squashed, Value) or not _is(squashed, "tanh"):
+                return None
+            h.append(out)
+            c.append(operands(squashed)[0])  # type: ignore[arg-type]
+    else:  # GRU: h' = (1 - z) * n + z * h
+        for j in range(n):
+            z = _only(consumers.get(total[n + j], []), "sigmoid")
+            kept = None if z is None else _only(consumers.get(z, []), "mul")
+            out = None if kept is None else _only(consumers.get(kept, []), "add")
+            if out is None:
+                return None
+            h.append(out)
+    return h, c
+
+
+def _made_between(outputs: list[Value], stop: set[int]) -> list[Value]:
+    """The nodes that made ``outputs``, walking back until a leaf or a node in ``stop``."""
+    found: list[Value] = []
+    seen: set[int] = set()
+    stack = list(outputs)
+    while stack:
+        v = stack.pop()
+        if id(v) in seen or id(v) in stop or not v.parents:
+            continue
+        seen.add(id(v))
+        found.append(v)
+        stack.extend(v.parents)
+    return found
+
+
+def node_names_of_steps(unrolled: Unrolled) -> dict[Value, str]:
+    """Names for each step's state, ``t3.h[0]`` and ``t3.c[0]``; a node with a label keeps it."""
+    found: dict[Value, str] = {}
+    for step in unrolled.steps:
+        for j, v in enumerate(step.h):
+            found[v] = f"{step.name}.h[{j}]"
+        for j, v in enumerate(step.c or []):
+            found.setdefault(v, f"{step.name}.c[{j}]")
+    return {v: name for v, name in found.items() if not v.label}
