@@ -54,9 +54,9 @@ CHUNK = 10_000
 """The most operands (edges) in one compiled function, unless one node has more: a
 million-node tape that never repeats itself compiles as some 200 functions, not one."""
 
-REPEAT = 512
+REPEAT = 256
 """The fewest operands in a piece that shares its function with the pieces like it:
-smaller pieces would spend more time calling than computing."""
+smaller pieces would spend more time passing their slots than computing."""
 
 WINDOW = 64
 """How many nodes in a row must look alike for the tape to look for a repeat there."""
@@ -439,16 +439,19 @@ def _cuts(shape: _Shape) -> list[tuple[int, int]]:
             period = p - before
             edges = max(1, starts[p + period] - starts[p])  # the operands of one period
             length = period * -(-REPEAT // edges)  # whole periods, at least REPEAT operands
-            start = p
-            while start - period >= done and run(start - period, period) == run(p, period):
-                start -= period
+            start, back = p, 0  # back over the periods before p that repeat it
+            while back < 1000 and start >= period and run(start - period, period) == run(p, period):
+                start, back = start - period, back + 1
             count = 0
             while start + (count + 1) * length <= n and (
                 run(start + count * length, length) == run(start, length)
             ):
                 count += 1
-            if count >= 2 and length // period * edges <= CHUNK:
-                _plain(pieces, starts, done, start)
+            if count >= 2 and length // period * edges <= CHUNK and start + count * length > p:
+                cut_from = done  # nodes already cut that the run takes back are cut again
+                while pieces and pieces[-1][1] > start:
+                    cut_from = pieces.pop()[0]
+                _plain(pieces, starts, cut_from, start)
                 pieces += [(start + k * length, start + (k + 1) * length) for k in range(count)]
                 p = done = start + count * length
                 continue
