@@ -390,6 +390,40 @@ def test_an_interrupted_replay_leaves_the_next_one_correct():
     assert replayed(recorded, [x]) == rebuilt(build, [x])
 
 
+def test_a_replay_interrupted_inside_a_batch_of_pieces_leaves_the_next_one_correct():
+    calls = {"n": 0, "stop": -1}
+
+    def forward(v):
+        calls["n"] += 1
+        if calls["n"] == calls["stop"]:
+            raise KeyboardInterrupt
+        return v * 2
+
+    twice = custom_op("twice", forward, lambda v, out: 2.0)
+    w = Value(0.5)
+    xs = [Value(0.1 * k) for k in range(12)]
+
+    def build():
+        h = w * 1.0
+        for x in xs:  # 12 alike steps, cut into pieces that run as one batch
+            h = (twice(h * w + x)).tanh()
+        return h
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tape, "REPEAT", 4)
+        patch.setattr(tape, "WINDOW", 4)
+        recorded = record(build)
+    assert max(len(batch) for _, batch in recorded._batches) >= 2
+    w.data = 0.7
+    calls["stop"] = calls["n"] + 7  # half-way through the batch
+    with pytest.raises(KeyboardInterrupt):
+        recorded.forward()
+    w.grad = 0.0
+    recorded.backward()  # forward runs again first: the interrupted one is not kept
+    assert bits(w.grad) == rebuilt(build, [w])[1]
+    assert replayed(recorded, [w, *xs]) == rebuilt(build, [w, *xs])
+
+
 def test_str_reads_like_the_stepping_text():
     x, w, b = Value(0.5, label="x"), Value(-2.0, label="w"), Value(1.0, label="b")
     text = str(record(lambda: (x * w + b).tanh()))
