@@ -5,6 +5,8 @@
 - exporting the explorer page of a 1,000-Value MLP (with its update steps), and its size;
 - the network view of MLP(2, [16, 16, 1]) (``explore(loss, model=model, lr=0.1)``), fused and
   op by op: export, size and load (targets: 3 s, 2.5 MB, 3 s);
+- the bptt demo's page (``micrograd demo bptt --out``): an RNN of 8 units over 6 bits in the
+  time-step view: export, size and load;
 - in Chromium (when playwright and a chromium are installed): loading that page, and
   one recompute after a leaf changes (the median of 10, after a cold one): what
   dragging a slider feels like, against a 16 ms frame;
@@ -105,6 +107,21 @@ def network_figures(rounds: int) -> None:
             print(f"  in Chromium: load {browser[0]:.2f} s, recompute {browser[1]:.1f} ms")
 
 
+def bptt_figures(rounds: int) -> None:
+    """The bptt demo's explorer page: export, size, load."""
+    from micrograd.demos import bptt  # a demo, not the library: imported where it is used
+
+    export = best_seconds(lambda: bptt.explorer_page(1337), rounds)
+    page = bptt.explorer_page(1337)
+    size = len(page.html.encode()) / 1e6
+    what = f"RNN, {bptt.HIDDEN} units, {bptt.PAGE_LENGTH} steps"
+    print(f"bptt demo page ({what}): export {export:.2f} s, {size:.2f} MB")
+    with tempfile.TemporaryDirectory() as folder:
+        browser = browser_figures(page.save(Path(folder) / "bptt.html"), rounds)
+    if browser is not None:
+        print(f"  in Chromium: load {browser[0]:.2f} s, recompute {browser[1]:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="runs of each (default 3)")
@@ -123,6 +140,7 @@ def main() -> None:
         print(f"explorer in Chromium: load {browser[0]:.2f} s, recompute {browser[1]:.1f} ms")
 
     network_figures(rounds)
+    bptt_figures(rounds)
     loss, step = moons_loss(), next(out.backward_steps())
     for what, work in [
         ("a 1,000-Value MLP's output", lambda: jupyter_bundle(out)),
