@@ -54,12 +54,13 @@ CHUNK = 10_000
 """The most operands (edges) in one compiled function, unless one node has more: a
 million-node tape that never repeats itself compiles as some 200 functions, not one."""
 
-REPEAT = 256
+REPEAT = 128
 """The fewest operands in a piece that shares its function with the pieces like it:
 smaller pieces would spend more time passing their slots than computing."""
 
 WINDOW = 64
-"""How many nodes in a row must look alike for the tape to look for a repeat there."""
+"""How many nodes in a row must look alike for the tape to look for a repeat there (and,
+failing that, an eighth as many)."""
 
 TERMS = 64
 """Terms per line of a long sum (a fused node's), so no expression nests too deep to compile."""
@@ -429,33 +430,48 @@ def _cuts(shape: _Shape) -> list[tuple[int, int]]:
 
     pieces: list[tuple[int, int]] = []
     done = 0  # nodes before this are in pieces
-    seen: dict[int, int] = {}  # a window's hash -> where it was last seen
+
+    def repeat(p: int, period: int) -> int:
+        """Cut the run through p that repeats every ``period`` nodes into pieces, if it
+        gives two or more; return where it ends (or p if it does not)."""
+        nonlocal done
+        if p + period > n:
+            return p
+        edges = max(1, starts[p + period] - starts[p])  # the operands of one period
+        length = period * -(-REPEAT // edges)  # whole periods, at least REPEAT operands
+        start, back = p, 0  # back over the periods before p that repeat it
+        while back < 1000 and start >= period and run(start - period, period) == run(p, period):
+            start, back = start - period, back + 1
+        count = 0
+        while start + (count + 1) * length <= n and (
+            run(start + count * length, length) == run(start, length)
+        ):
+            count += 1
+        if count < 2 or length // period * edges > CHUNK or start + count * length <= p:
+            return p
+        cut_from = done  # nodes already cut that the run takes back are cut again
+        while pieces and pieces[-1][1] > start:
+            cut_from = pieces.pop()[0]
+        _plain(pieces, starts, cut_from, start)
+        pieces.extend((start + k * length, start + (k + 1) * length) for k in range(count))
+        done = start + count * length
+        return done
+
+    # Where a window of nodes was last seen: a long window first (a point through a whole
+    # network, an RNN's whole sequence), then a short one (a row of a layer, one step).
+    windows: list[tuple[int, dict[int, int]]] = [(WINDOW, {}), (max(1, WINDOW // 8), {})]
     p = 0
-    while p + WINDOW <= n:
-        window = run(p, WINDOW)
-        before = seen.get(window)
-        seen[window] = p
-        if before is not None and p + (p - before) <= n:
-            period = p - before
-            edges = max(1, starts[p + period] - starts[p])  # the operands of one period
-            length = period * -(-REPEAT // edges)  # whole periods, at least REPEAT operands
-            start, back = p, 0  # back over the periods before p that repeat it
-            while back < 1000 and start >= period and run(start - period, period) == run(p, period):
-                start, back = start - period, back + 1
-            count = 0
-            while start + (count + 1) * length <= n and (
-                run(start + count * length, length) == run(start, length)
-            ):
-                count += 1
-            if count >= 2 and length // period * edges <= CHUNK and start + count * length > p:
-                cut_from = done  # nodes already cut that the run takes back are cut again
-                while pieces and pieces[-1][1] > start:
-                    cut_from = pieces.pop()[0]
-                _plain(pieces, starts, cut_from, start)
-                pieces += [(start + k * length, start + (k + 1) * length) for k in range(count)]
-                p = done = start + count * length
-                continue
-        p += 1
+    while p < n:
+        for size, seen in windows:
+            if p + size <= n:
+                window = run(p, size)
+                before = seen.get(window)
+                seen[window] = p
+                if before is not None and (end := repeat(p, p - before)) > p:
+                    p = end
+                    break
+        else:
+            p += 1
     _plain(pieces, starts, done, n)
     return pieces
 
