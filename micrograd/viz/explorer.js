@@ -585,7 +585,8 @@
     function keepInView(elements) { // pan (and zoom out only if they cannot fit) to show them
       if (!elements.length) return;
       const b = bounds(elements), p = picture.getBoundingClientRect();
-      if (b.left >= p.left + MARGIN && b.right <= p.right - MARGIN && b.top >= p.top + MARGIN && b.bottom <= p.bottom - MARGIN) return;
+      // already inside (a whole picture's edge may touch the pane's): leave the view alone
+      if (b.left >= p.left - 1 && b.right <= p.right + 1 && b.top >= p.top - 1 && b.bottom <= p.bottom + 1) return;
       const [cx, cy] = toPicture((b.left + b.right) / 2, (b.top + b.bottom) / 2);
       const room = Math.min((p.width - 2 * MARGIN) / (b.right - b.left || 1), (p.height - 2 * MARGIN) / (b.bottom - b.top || 1));
       if (room < 1) view.scale *= room;

@@ -318,7 +318,7 @@ def _stacked_label(name: str, v: Value, largest: float, marked: bool) -> str:
     text = html_escape(_NOT_XML.sub("\ufffd", str(name)), quote=True)
     border = 'BORDER="3" COLOR="#e0a000"' if marked else 'BORDER="1"'
     rows = "<HR/>".join(  # wide enough for "grad -1.235e-05", as the explorer writes numbers
-        f'<TR><TD WIDTH="72">{cell}</TD></TR>'
+        f'<TR><TD WIDTH="78">{cell}</TD></TR>'
         for cell in (text, f"data {_number(v.data)}", f"grad {_number(v.grad)}")
     )
     colour = _grad_colour(v.grad, largest)
